@@ -1,0 +1,309 @@
+#include "hooks/config.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include "hooks/hook_request.hpp"
+
+#ifndef CDS_SOURCE_DIR
+#define CDS_SOURCE_DIR "."
+#endif
+
+namespace cds::hooks {
+namespace {
+
+// A dev default resolves against the working directory first (./run.sh runs from the
+// repository root), then against the source tree the binary was built from.
+std::string DevFile(const std::string& relative) {
+  if (std::filesystem::exists(relative)) return relative;
+  return std::string(CDS_SOURCE_DIR) + "/" + relative;
+}
+
+using Value = rapidjson::Value;
+
+// Reads one object of the config with strict key checking.
+class Section {
+ public:
+  Section(const Value& object, std::string path) : object_(object), path_(std::move(path)) {}
+
+  template <typename Handler>
+  std::optional<std::string> Each(const std::map<std::string, Handler, std::less<>>& handlers) {
+    for (const auto& m : object_.GetObject()) {
+      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      const auto it = handlers.find(key);
+      const std::string path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+      if (it == handlers.end()) return "unknown setting \"" + path + "\"";
+      if (auto error = it->second(m.value, path)) return error;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const Value& object_;
+  std::string path_;
+};
+
+using Handler = std::function<std::optional<std::string>(const Value&, const std::string&)>;
+using Handlers = std::map<std::string, Handler, std::less<>>;
+
+Handler String(std::string& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsString()) return path + ": expected a string";
+    out.assign(v.GetString(), v.GetStringLength());
+    return std::nullopt;
+  };
+}
+
+Handler Bool(bool& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsBool()) return path + ": expected true or false";
+    out = v.GetBool();
+    return std::nullopt;
+  };
+}
+
+template <typename T>
+Handler Unsigned(T& out, std::uint64_t max) {
+  return [&out, max](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsUint64() || v.GetUint64() > max) {
+      return path + ": expected an integer from 0 to " + std::to_string(max);
+    }
+    out = static_cast<T>(v.GetUint64());
+    return std::nullopt;
+  };
+}
+
+Handler Millis(std::chrono::milliseconds& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsUint64() || v.GetUint64() == 0 || v.GetUint64() > 3'600'000) {
+      return path + ": expected milliseconds from 1 to 3600000";
+    }
+    out = std::chrono::milliseconds(v.GetUint64());
+    return std::nullopt;
+  };
+}
+
+Handler StringList(std::vector<std::string>& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsArray()) return path + ": expected an array of strings";
+    out.clear();
+    for (const Value& item : v.GetArray()) {
+      if (!item.IsString()) return path + ": expected an array of strings";
+      out.emplace_back(item.GetString(), item.GetStringLength());
+    }
+    return std::nullopt;
+  };
+}
+
+Handler Object(std::function<Handlers()> make) {
+  return [make](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsObject()) return path + ": expected an object";
+    return Section(v, path).Each(make());
+  };
+}
+
+Handlers RootHandlers(ServerConfig& c) {
+  return {
+      {"bind", String(c.bind)},
+      {"port", Unsigned(c.port, 65535)},
+      {"threads", Unsigned(c.threads, 256)},
+      {"public_base_url", String(c.public_base_url)},
+      {"log_level", String(c.log_level)},
+      {"tls", Object([&c] {
+         return Handlers{{"cert_file", String(c.tls.cert_file)},
+                         {"key_file", String(c.tls.key_file)},
+                         {"client_ca_file", String(c.tls.client_ca_file)},
+                         {"require_client_cert", Bool(c.tls.require_client_cert)}};
+       })},
+      {"limits", Object([&c] {
+         return Handlers{{"header_bytes", Unsigned(c.limits.header_bytes, 16u * 1024 * 1024)},
+                         {"body_bytes", Unsigned(c.limits.body_bytes, 1024ull * 1024 * 1024)}};
+       })},
+      {"timeouts_ms", Object([&c] {
+         auto& t = c.timeouts;
+         return Handlers{{"handshake", Millis(t.handshake)}, {"header", Millis(t.header)},
+                         {"idle", Millis(t.idle)},           {"body", Millis(t.body)},
+                         {"write", Millis(t.write)},         {"shutdown", Millis(t.shutdown)},
+                         {"drain", Millis(t.drain)}};
+       })},
+      {"cors", Object([&c] {
+         return Handlers{{"allowed_origins", StringList(c.cors.allowed_origins)},
+                         {"max_age_seconds", Unsigned(c.cors.max_age_seconds, 86400)}};
+       })},
+      {"plain_http", Object([&c] {
+         return Handlers{{"enabled", Bool(c.plain_http.enabled)},
+                         {"bind", String(c.plain_http.bind)},
+                         {"port", Unsigned(c.plain_http.port, 65535)}};
+       })},
+  };
+}
+
+bool ParseUnsigned(std::string_view text, std::uint64_t max, std::uint64_t& out) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v > max) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+ServerConfig DefaultConfig() {
+  ServerConfig c;
+  c.tls.cert_file = DevFile("certs/dev/server.pem");
+  c.tls.key_file = DevFile("certs/dev/server-key.pem");
+  return c;
+}
+
+std::optional<std::string> ApplyConfigText(std::string text, const std::string& source,
+                                           ServerConfig& config) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag |
+            rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
+  if (doc.HasParseError()) {
+    return source + ": invalid JSON at byte " + std::to_string(doc.GetErrorOffset()) + ": " +
+           rapidjson::GetParseError_En(doc.GetParseError());
+  }
+  if (!doc.IsObject()) return source + ": the top level must be an object";
+  ServerConfig updated = config;
+  if (auto error = Section(doc, "").Each(RootHandlers(updated))) return source + ": " + *error;
+  config = std::move(updated);
+  return std::nullopt;
+}
+
+std::optional<std::string> ApplyConfigFile(const std::string& path, ServerConfig& config) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read config file " + path;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ApplyConfigText(text.str(), path, config);
+}
+
+std::string ServerUsage() {
+  return R"(Usage: cds-hooks-server [options]
+
+CDS Hooks 2.0 antimicrobial stewardship service (order-select, order-sign) over HTTPS.
+With no options it serves https://127.0.0.1:8443 with the dev certificate in certs/dev/.
+
+Options (override the config file, which overrides the defaults):
+  --config FILE          JSON configuration file (see config/server.example.jsonc)
+  --bind ADDR            address to listen on (default 127.0.0.1)
+  --port N               TLS port (default 8443; 0 = pick a free port and print it)
+  --threads N            I/O threads (default: number of cores)
+  --tls-cert FILE        server certificate chain (PEM)
+  --tls-key FILE         server private key (PEM)
+  --tls-client-ca FILE   verify client certificates against this CA (mTLS)
+  --require-client-cert  refuse TLS clients without a valid certificate (needs --tls-client-ca)
+  --public-base-url URL  the public https base URL when behind a proxy (JWT audience)
+  --plain-http-port N    ALSO listen for plain HTTP on this port (development only; warns)
+  --log-level LEVEL      debug | info | warn | error (default info)
+  --help                 print this help and exit
+  --version              print the version and exit
+
+On start-up with --port 0 the server prints "listening on https://ADDR:PORT" on stdout.
+SIGINT/SIGTERM stop accepting, let in-flight requests finish, then exit 0.
+)";
+}
+
+CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConfig& config) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  // --help / --version win wherever they are; --config is applied before everything else.
+  for (std::string_view a : args) {
+    if (a == "--help" || a == "-h") return {CommandLineAction::kHelp, ""};
+    if (a == "--version") return {CommandLineAction::kVersion, ""};
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) return {CommandLineAction::kRun, "--config needs a FILE"};
+      if (auto error = ApplyConfigFile(std::string(args[i + 1]), config)) {
+        return {CommandLineAction::kRun, *error};
+      }
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view opt = args[i];
+    if (opt == "--require-client-cert") {
+      config.tls.require_client_cert = true;
+      continue;
+    }
+    static const std::vector<std::string_view> kWithValue = {
+        "--config",    "--bind",           "--port",          "--threads",
+        "--tls-cert",  "--tls-key",        "--tls-client-ca", "--public-base-url",
+        "--log-level", "--plain-http-port"};
+    if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
+      return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
+    }
+    if (i + 1 >= args.size()) {
+      return {CommandLineAction::kRun, std::string(opt) + " needs a value"};
+    }
+    const std::string_view value = args[++i];
+    std::uint64_t number = 0;
+    if (opt == "--config") {
+      continue;  // applied above
+    } else if (opt == "--bind") {
+      config.bind = value;
+    } else if (opt == "--port") {
+      if (!ParseUnsigned(value, 65535, number)) return {CommandLineAction::kRun, "bad --port"};
+      config.port = static_cast<std::uint16_t>(number);
+    } else if (opt == "--threads") {
+      if (!ParseUnsigned(value, 256, number)) return {CommandLineAction::kRun, "bad --threads"};
+      config.threads = static_cast<unsigned>(number);
+    } else if (opt == "--tls-cert") {
+      config.tls.cert_file = value;
+    } else if (opt == "--tls-key") {
+      config.tls.key_file = value;
+    } else if (opt == "--tls-client-ca") {
+      config.tls.client_ca_file = value;
+    } else if (opt == "--public-base-url") {
+      config.public_base_url = value;
+    } else if (opt == "--log-level") {
+      config.log_level = value;
+    } else if (opt == "--plain-http-port") {
+      if (!ParseUnsigned(value, 65535, number)) {
+        return {CommandLineAction::kRun, "bad --plain-http-port"};
+      }
+      config.plain_http.enabled = true;
+      config.plain_http.port = static_cast<std::uint16_t>(number);
+    }
+  }
+  return {CommandLineAction::kRun, ""};
+}
+
+std::optional<std::string> ValidateConfig(const ServerConfig& c) {
+  if (c.tls.cert_file.empty() || c.tls.key_file.empty()) {
+    return "tls.cert_file and tls.key_file are required";
+  }
+  if (c.tls.require_client_cert && c.tls.client_ca_file.empty()) {
+    return "tls.require_client_cert needs tls.client_ca_file";
+  }
+  if (!c.public_base_url.empty() &&
+      (!IsAbsoluteHttpUrl(c.public_base_url) || !c.public_base_url.starts_with("https://"))) {
+    return "public_base_url must be an absolute https URL";
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    return "log_level must be debug, info, warn or error";
+  }
+  if (c.limits.header_bytes < 1024) return "limits.header_bytes must be at least 1024";
+  for (const std::string& origin : c.cors.allowed_origins) {
+    if (origin != "*" && !IsAbsoluteHttpUrl(origin)) {
+      return "cors.allowed_origins: \"" + origin + "\" is neither \"*\" nor an origin URL";
+    }
+  }
+  if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&
+      c.plain_http.bind == c.bind) {
+    return "plain_http.port must differ from port";
+  }
+  return std::nullopt;
+}
+
+}  // namespace cds::hooks

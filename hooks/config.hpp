@@ -1,0 +1,90 @@
+// Server configuration: embedded defaults < JSON config file (comments allowed) < command line.
+// Every field is documented in config/server.example.jsonc.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cds::hooks {
+
+struct TlsConfig {
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // PEM CA bundle for client certificates (mTLS); empty = off
+  bool require_client_cert = false;
+};
+
+struct LimitsConfig {
+  std::uint32_t header_bytes = 64 * 1024;       // 431 past this
+  std::uint64_t body_bytes = 16 * 1024 * 1024;  // 413 past this
+};
+
+struct TimeoutsConfig {
+  std::chrono::milliseconds handshake{10'000};  // TLS handshake
+  std::chrono::milliseconds header{10'000};     // first byte of a request to its last header byte
+  std::chrono::milliseconds idle{60'000};       // keep-alive wait for the next request
+  std::chrono::milliseconds body{30'000};       // end of headers to end of body
+  std::chrono::milliseconds write{30'000};      // writing one response
+  std::chrono::milliseconds shutdown{5'000};    // TLS close_notify exchange
+  std::chrono::milliseconds drain{10'000};      // SIGTERM: time in-flight requests get to finish
+};
+
+struct CorsConfig {
+  std::vector<std::string> allowed_origins{"*"};  // "*" = any origin (no credentials)
+  std::uint32_t max_age_seconds = 600;
+};
+
+struct PlainHttpConfig {
+  bool enabled = false;  // development only: logs a warning
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 8080;
+};
+
+struct ServerConfig {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 8443;    // 0 = pick a free port
+  unsigned threads = 0;         // 0 = number of cores
+  std::string public_base_url;  // e.g. https://cds.example.org (JWT aud behind a proxy)
+  TlsConfig tls;
+  LimitsConfig limits;
+  TimeoutsConfig timeouts;
+  CorsConfig cors;
+  PlainHttpConfig plain_http;
+  std::string log_level = "info";  // debug | info | warn | error
+};
+
+/// The defaults: https://127.0.0.1:8443 with the dev certificate from certs/dev/.
+[[nodiscard]] ServerConfig DefaultConfig();
+
+/// Applies a JSON config file (comments and trailing commas allowed) over `config`. Unknown
+/// keys and wrong types are errors naming the key path. Returns the error message, if any.
+[[nodiscard]] std::optional<std::string> ApplyConfigFile(const std::string& path,
+                                                         ServerConfig& config);
+/// Same, from text (for tests); `source` names it in messages.
+[[nodiscard]] std::optional<std::string> ApplyConfigText(std::string text,
+                                                         const std::string& source,
+                                                         ServerConfig& config);
+
+/// What the command line asked for.
+enum class CommandLineAction { kRun, kHelp, kVersion };
+
+struct CommandLineResult {
+  CommandLineAction action = CommandLineAction::kRun;
+  std::string error;  // non-empty: bad command line, print it and exit 2
+};
+
+/// Parses the server's command line over `config` (`--config FILE` is applied first, then the
+/// other options over it).
+[[nodiscard]] CommandLineResult ParseCommandLine(int argc, const char* const* argv,
+                                                 ServerConfig& config);
+
+/// Checks cross-field rules (port ranges, files named, URL forms). Returns an error message.
+[[nodiscard]] std::optional<std::string> ValidateConfig(const ServerConfig& config);
+
+/// `--help` text.
+[[nodiscard]] std::string ServerUsage();
+
+}  // namespace cds::hooks

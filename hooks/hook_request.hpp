@@ -1,0 +1,96 @@
+// A CDS Hooks service call (spec §3, order-select / order-sign context of the Hook Library),
+// validated and parsed once into a typed object. FHIR resources inside it (draft orders,
+// prefetch) stay as JSON values owned by the request until fhir/ turns them into views.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hooks/hook_error.hpp"
+#include "hooks/services.hpp"
+
+namespace cds::hooks {
+
+/// `fhirAuthorization` (spec §3). The access token is a secret: never log or store it.
+struct FhirAuthorization {
+  std::string access_token;
+  std::string token_type;  // "Bearer" (compared case-insensitively, RFC 6749 §5.1)
+  std::optional<std::int64_t> expires_in;
+  std::string scope;
+  std::string subject;
+  std::string patient;
+};
+
+/// One entry of `context.draftOrders` with the identity used by `selections`.
+struct DraftOrder {
+  std::size_t entry_index = 0;  // position in draftOrders.entry, for element paths
+  std::string resource_type;
+  std::string id;                              // may be empty
+  const rapidjson::Value* resource = nullptr;  // owned by the HookRequest
+  bool selected = false;                       // order-select: listed in `selections`
+  [[nodiscard]] std::string Reference() const { return resource_type + "/" + id; }
+  [[nodiscard]] std::string Path() const;  // "context.draftOrders.entry[i].resource"
+};
+
+/// What a prefetch key held (spec §4 table).
+enum class PrefetchState {
+  kResource,          // a resource or Bundle: use it
+  kNull,              // `null`: the client had no data; do not refetch
+  kOperationOutcome,  // the client hit an error: treat as missing
+};
+
+struct PrefetchItem {
+  std::string key;
+  PrefetchState state = PrefetchState::kNull;
+  const rapidjson::Value* value = nullptr;  // the resource (kResource, kOperationOutcome)
+};
+
+struct HookContext {
+  std::string user_id;
+  std::string patient_id;
+  std::string encounter_id;             // empty when absent (optional in both hooks)
+  std::vector<std::string> selections;  // order-select only
+  std::vector<DraftOrder> draft_orders;
+};
+
+/// A validated service call. Move-only; the JSON it points into lives as long as it does.
+class HookRequest {
+ public:
+  HookRequest(HookRequest&&) noexcept = default;
+  HookRequest& operator=(HookRequest&&) noexcept = default;
+  ~HookRequest();
+
+  HookType hook = HookType::kOrderSelect;
+  std::string hook_instance;
+  std::string fhir_server;  // empty when absent
+  std::optional<FhirAuthorization> fhir_authorization;
+  HookContext context;
+  std::vector<PrefetchItem> prefetch;  // in request order; keys absent from the request are absent
+
+  /// The prefetch item for `key`, or nullptr when the client did not send that key.
+  [[nodiscard]] const PrefetchItem* FindPrefetch(std::string_view key) const noexcept;
+
+ private:
+  friend Result<HookRequest> ParseHookRequest(std::string body, const ServiceDefinition& service);
+  struct Storage;
+  HookRequest();
+  std::unique_ptr<Storage> storage_;
+};
+
+/// Validates and parses the body of `POST /cds-services/{service.id}`. Errors carry the path of
+/// the offending element; the first problem found is reported. Unknown members and `extension`
+/// are ignored. Takes the body by value: it is parsed in place, without copying strings.
+[[nodiscard]] Result<HookRequest> ParseHookRequest(std::string body,
+                                                   const ServiceDefinition& service);
+
+/// True when `url` is an absolute http(s) URL with a host and no fragment, user-info or
+/// whitespace (what a `fhirServer` base URL may be).
+[[nodiscard]] bool IsAbsoluteHttpUrl(std::string_view url) noexcept;
+
+}  // namespace cds::hooks

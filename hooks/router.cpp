@@ -1,0 +1,254 @@
+#include "hooks/router.hpp"
+
+#include <algorithm>
+#include <boost/beast/http/rfc7230.hpp>
+#include <cctype>
+#include <random>
+
+#include "cards/response_json.hpp"
+#include "hooks/feedback.hpp"
+#include "hooks/hook_request.hpp"
+
+namespace cds::hooks {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kServicesPrefix = "/cds-services";
+constexpr std::string_view kAllowedMethods = "GET, POST, OPTIONS";
+constexpr std::string_view kAllowedHeaders = "Authorization, Content-Type, Accept, X-Request-Id";
+
+enum class RouteKind { kNone, kDiscovery, kService, kFeedback, kHealth, kReady };
+
+struct RouteMatch {
+  RouteKind kind = RouteKind::kNone;
+  std::string_view service_id;
+};
+
+RouteMatch MatchRoute(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/healthz") return {RouteKind::kHealth, {}};
+  if (path == "/readyz") return {RouteKind::kReady, {}};
+  if (path == kServicesPrefix) return {RouteKind::kDiscovery, {}};
+  if (!path.starts_with(kServicesPrefix) || path.size() <= kServicesPrefix.size() + 1 ||
+      path[kServicesPrefix.size()] != '/') {
+    return {};
+  }
+  std::string_view rest = path.substr(kServicesPrefix.size() + 1);
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return {RouteKind::kService, rest};
+  if (rest.substr(slash) == "/feedback" && slash > 0) {
+    return {RouteKind::kFeedback, rest.substr(0, slash)};
+  }
+  return {};
+}
+
+std::string_view AllowFor(RouteKind kind) {
+  switch (kind) {
+    case RouteKind::kDiscovery:
+    case RouteKind::kHealth:
+    case RouteKind::kReady:
+      return "GET, OPTIONS";
+    case RouteKind::kService:
+    case RouteKind::kFeedback:
+      return "POST, OPTIONS";
+    case RouteKind::kNone:
+      break;
+  }
+  return "OPTIONS";
+}
+
+http::verb MethodFor(RouteKind kind) {
+  return kind == RouteKind::kService || kind == RouteKind::kFeedback ? http::verb::post
+                                                                     : http::verb::get;
+}
+
+// application/json, or any application/*+json (e.g. application/fhir+json), with parameters.
+bool IsJsonContentType(std::string_view value) {
+  std::string media(value.substr(0, value.find(';')));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  const auto first = media.find_first_not_of(" \t");
+  if (first == std::string::npos) return false;
+  media.erase(0, first);
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (media == "application/json") return true;
+  return media.starts_with("application/") && media.ends_with("+json") &&
+         media.find('/', 12) == std::string::npos;
+}
+
+HttpResponse JsonResponse(http::status status, unsigned version, std::string body) {
+  HttpResponse response(status, version);
+  response.set(http::field::content_type, "application/json");
+  response.body() = std::move(body);
+  return response;
+}
+
+bool WantsKeepAlive(const http::request_header<>& request) {
+  http::token_list connection{request[http::field::connection]};
+  if (request.version() >= 11) return !connection.exists("close");
+  return connection.exists("keep-alive");
+}
+
+std::string Hex(std::uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = kDigits[value & 0xf];
+    value >>= 4;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RequestIdFor(std::string_view client_value) {
+  const bool acceptable = !client_value.empty() && client_value.size() <= 128 &&
+                          std::all_of(client_value.begin(), client_value.end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                                   c == '_' || c == ':' || c == '-';
+                          });
+  if (acceptable) return std::string(client_value);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return Hex(rng());
+}
+
+Router::Router(const ServerConfig& config, ServiceCatalog catalog)
+    : cors_(config.cors),
+      cors_any_origin_(std::find(config.cors.allowed_origins.begin(),
+                                 config.cors.allowed_origins.end(),
+                                 "*") != config.cors.allowed_origins.end()),
+      catalog_(std::move(catalog)) {}
+
+HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connection,
+                            RequestInfo& info) const {
+  info.request_id = RequestIdFor(request["X-Request-Id"]);
+  const std::string target(request.target());
+  const RouteMatch route = MatchRoute(target);
+  const auto fail = [&](Error error) {
+    return ErrorResponse(error, request.base(), connection, info);
+  };
+  if (route.kind == RouteKind::kNone) {
+    return fail({HookError::kNotFound, "", "no such path", ""});
+  }
+  const ServiceDefinition* service = nullptr;
+  if (route.kind == RouteKind::kService || route.kind == RouteKind::kFeedback) {
+    service = catalog_.Find(route.service_id);
+    if (service == nullptr) {
+      return fail({HookError::kNotFound, "",
+                   "no CDS service with id \"" + std::string(route.service_id) + "\"", ""});
+    }
+    info.service_id = service->id;
+  }
+  HttpResponse response;
+  if (request.method() == http::verb::options) {
+    response = Preflight(request);
+  } else if (request.method() != MethodFor(route.kind)) {
+    Error error{HookError::kMethodNotAllowed, "",
+                std::string(request.method_string()) + " is not allowed here", ""};
+    response = ErrorResponse(error, request.base(), connection, info);
+    response.set(http::field::allow, AllowFor(route.kind));
+    return response;
+  } else if (route.kind == RouteKind::kDiscovery) {
+    response = Discovery(request);
+  } else if (route.kind == RouteKind::kHealth || route.kind == RouteKind::kReady) {
+    response = Health(request, route.kind == RouteKind::kReady);
+  } else {
+    if (!IsJsonContentType(request[http::field::content_type])) {
+      return fail(
+          {HookError::kUnsupportedMediaType, "", "Content-Type must be application/json", ""});
+    }
+    // Only the body is moved out: the header stays valid for the response.
+    Result<HttpResponse> handled =
+        route.kind == RouteKind::kService
+            ? ServiceCall(std::move(request.body()), request, *service, info)
+            : Feedback(std::move(request.body()), request);
+    if (!handled) return fail(handled.error());
+    response = std::move(handled).value();
+  }
+  Finish(request.base(), connection, info, response);
+  return response;
+}
+
+HttpResponse Router::ErrorResponse(const Error& error, const http::request_header<>& request,
+                                   const ConnectionInfo& connection, RequestInfo& info) const {
+  if (info.request_id.empty()) info.request_id = RequestIdFor(request["X-Request-Id"]);
+  info.error = ToString(error.code);
+  info.error_detail = error.path.empty() ? error.message : error.path + ": " + error.message;
+  if (!error.internal.empty()) info.error_detail += " (" + error.internal + ")";
+  HttpResponse response = JsonResponse(static_cast<http::status>(ToHttpStatus(error.code)),
+                                       request.version(), RenderOperationOutcome(error));
+  if (error.code == HookError::kUnauthorized) {
+    response.set(http::field::www_authenticate, "Bearer");
+  }
+  Finish(request, connection, info, response);
+  return response;
+}
+
+void Router::Finish(const http::request_header<>& request, const ConnectionInfo& connection,
+                    const RequestInfo& info, HttpResponse& response) const {
+  // CORS on every response, errors included (conformance point 33).
+  if (cors_any_origin_) {
+    response.set(http::field::access_control_allow_origin, "*");
+  } else {
+    const std::string_view origin = request[http::field::origin];
+    if (!origin.empty() && std::find(cors_.allowed_origins.begin(), cors_.allowed_origins.end(),
+                                     origin) != cors_.allowed_origins.end()) {
+      response.set(http::field::access_control_allow_origin, origin);
+    }
+    response.set(http::field::vary, "Origin");
+  }
+  response.set(http::field::access_control_expose_headers, "X-Request-Id");
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  if (connection.secure) {
+    response.set(http::field::strict_transport_security, "max-age=31536000");
+  }
+  response.set("X-Request-Id", info.request_id);
+  const int status = static_cast<int>(response.result_int());
+  response.keep_alive(WantsKeepAlive(request) && !draining() &&
+                      status != ToHttpStatus(HookError::kPayloadTooLarge) &&
+                      status != ToHttpStatus(HookError::kHeadersTooLarge));
+  response.prepare_payload();
+}
+
+HttpResponse Router::Preflight(const HttpRequest& request) const {
+  HttpResponse response(http::status::no_content, request.version());
+  response.set(http::field::access_control_allow_methods, kAllowedMethods);
+  response.set(http::field::access_control_allow_headers, kAllowedHeaders);
+  response.set(http::field::access_control_max_age, std::to_string(cors_.max_age_seconds));
+  return response;
+}
+
+HttpResponse Router::Discovery(const HttpRequest& request) const {
+  return JsonResponse(http::status::ok, request.version(), catalog_.discovery_json());
+}
+
+HttpResponse Router::Health(const HttpRequest& request, bool readiness) const {
+  if (!readiness) return JsonResponse(http::status::ok, request.version(), R"({"status":"ok"})");
+  if (draining()) {
+    return JsonResponse(http::status::service_unavailable, request.version(),
+                        R"({"status":"draining"})");
+  }
+  return JsonResponse(http::status::ok, request.version(), R"({"status":"ready"})");
+}
+
+Result<HttpResponse> Router::ServiceCall(std::string body, const HttpRequest& request,
+                                         const ServiceDefinition& service,
+                                         RequestInfo& info) const {
+  auto parsed = ParseHookRequest(std::move(body), service);
+  if (!parsed) return parsed.error();
+  info.hook_instance = parsed.value().hook_instance;
+  // The engine lands with the rule catalogue; until then every valid call gets no cards.
+  return JsonResponse(http::status::ok, request.version(), cards::RenderCardsResponse({}));
+}
+
+Result<HttpResponse> Router::Feedback(std::string body, const HttpRequest& request) const {
+  auto parsed = ParseFeedback(std::move(body));
+  if (!parsed) return parsed.error();
+  // Spec §7 defines no body; empty objects are banned on the wire, so the body is empty.
+  return HttpResponse(http::status::ok, request.version());
+}
+
+}  // namespace cds::hooks

@@ -1,0 +1,78 @@
+// Routing and request handling, separate from transport: an HTTP request in, an HTTP response
+// out, no sockets (Beast's handle_request seam). The session (server.cpp) owns all I/O.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hooks/config.hpp"
+#include "hooks/hook_error.hpp"
+#include "hooks/services.hpp"
+
+namespace cds::hooks {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// What the router learnt about a request, for the access log.
+struct RequestInfo {
+  std::string request_id;     // X-Request-Id if acceptable, else generated
+  std::string service_id;     // empty unless a service or feedback route matched
+  std::string hook_instance;  // empty unless a hook request parsed
+  std::string error;          // ToString(HookError) when the answer is an error
+  std::string error_detail;   // path: message (never a token or body)
+};
+
+/// Per-connection facts the router needs.
+struct ConnectionInfo {
+  bool secure = true;  // arrived over TLS (HSTS is only sent then)
+};
+
+class Router {
+ public:
+  Router(const ServerConfig& config, ServiceCatalog catalog);
+
+  /// Handles one complete request. Thread-safe; never throws for bad input (a bug may throw,
+  /// and the session answers 500 then). Sets keep-alive from the request.
+  [[nodiscard]] HttpResponse Handle(HttpRequest&& request, const ConnectionInfo& connection,
+                                    RequestInfo& info) const;
+
+  /// The response for `error` to `request` (used by Handle and by the session for transport
+  /// errors such as 413/431, where only the header may have been read).
+  [[nodiscard]] HttpResponse ErrorResponse(const Error& error,
+                                           const boost::beast::http::request_header<>& request,
+                                           const ConnectionInfo& connection,
+                                           RequestInfo& info) const;
+
+  /// Draining: /readyz answers 503 and responses close their connection.
+  void SetDraining() noexcept { draining_.store(true); }
+  [[nodiscard]] bool draining() const noexcept { return draining_.load(); }
+
+  [[nodiscard]] const ServiceCatalog& catalog() const noexcept { return catalog_; }
+
+ private:
+  HttpResponse Discovery(const HttpRequest& request) const;
+  Result<HttpResponse> ServiceCall(std::string body, const HttpRequest& request,
+                                   const ServiceDefinition& service, RequestInfo& info) const;
+  Result<HttpResponse> Feedback(std::string body, const HttpRequest& request) const;
+  HttpResponse Health(const HttpRequest& request, bool readiness) const;
+  HttpResponse Preflight(const HttpRequest& request) const;
+  void Finish(const boost::beast::http::request_header<>& request, const ConnectionInfo& connection,
+              const RequestInfo& info, HttpResponse& response) const;
+
+  CorsConfig cors_;
+  bool cors_any_origin_ = true;
+  ServiceCatalog catalog_;
+  std::atomic<bool> draining_{false};
+};
+
+/// Accepts a client's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-]; otherwise
+/// returns a fresh random id.
+[[nodiscard]] std::string RequestIdFor(std::string_view client_value);
+
+}  // namespace cds::hooks

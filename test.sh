@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything in a Debug build with AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-asan/), and runs every test with ctest.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
+  libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates
+
+certs/make-dev-certs.sh
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCDS_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd build-asan
+ctest --output-on-failure --timeout 600 -j"$(nproc)"

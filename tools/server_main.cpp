@@ -1,0 +1,75 @@
+// cds-hooks-server: configuration, start-up, and the process lifecycle. Everything else lives
+// in the modules (hooks/ for the server itself).
+#include <csignal>
+#include <exception>
+#include <iostream>
+#include <memory>
+
+#include "engine/version.hpp"
+#include "hooks/config.hpp"
+#include "hooks/log.hpp"
+#include "hooks/router.hpp"
+#include "hooks/server.hpp"
+#include "hooks/services.hpp"
+#include "version.hpp"
+
+namespace {
+
+using cds::hooks::LogLevel;
+using cds::hooks::LogLine;
+
+int Serve(const cds::hooks::ServerConfig& config) {
+  auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default());
+  cds::hooks::Server server(config, router);
+  if (config.plain_http.enabled) {
+    LogLine(LogLevel::kWarn, "plain HTTP listener enabled: development only, no TLS")
+        .Str("url", server.plain_url());
+  }
+  LogLine(LogLevel::kInfo, "started")
+      .Str("version", CDS_HOOKS_VERSION)
+      .Str("engine", cds::engine::EngineVersion())
+      .Str("url", server.tls_url())
+      .Int("threads", config.threads)
+      .Int("header_limit", config.limits.header_bytes)
+      .Int("body_limit", static_cast<std::int64_t>(config.limits.body_bytes))
+      .Bool("mtls", !config.tls.client_ca_file.empty())
+      .Str("public_base_url", config.public_base_url);
+  std::cout << "listening on " << server.tls_url() << std::endl;
+  if (config.plain_http.enabled) std::cout << "listening on " << server.plain_url() << std::endl;
+  server.Run();
+  LogLine(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  cds::hooks::ServerConfig config = cds::hooks::DefaultConfig();
+  const auto cli = cds::hooks::ParseCommandLine(argc, argv, config);
+  if (!cli.error.empty()) {
+    std::cerr << "cds-hooks-server: " << cli.error << "\n";
+    return 2;
+  }
+  if (cli.action == cds::hooks::CommandLineAction::kHelp) {
+    std::cout << cds::hooks::ServerUsage();
+    return 0;
+  }
+  if (cli.action == cds::hooks::CommandLineAction::kVersion) {
+    std::cout << "cds-hooks-server " << CDS_HOOKS_VERSION << " (engine "
+              << cds::engine::EngineVersion() << ")\n";
+    return 0;
+  }
+  if (auto error = cds::hooks::ValidateConfig(config)) {
+    std::cerr << "cds-hooks-server: configuration: " << *error << "\n";
+    return 2;
+  }
+  cds::hooks::SetLogLevel(cds::hooks::ParseLogLevel(config.log_level));
+  try {
+    return Serve(config);
+  } catch (const std::exception& e) {
+    LogLine(LogLevel::kError, "start-up failed").Str("error", e.what());
+    std::cerr << "cds-hooks-server: " << e.what() << "\n";
+    return 1;
+  }
+}
