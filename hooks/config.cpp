@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +148,21 @@ Handlers RootHandlers(ServerConfig& c) {
   };
 }
 
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+// An origin as browsers send it: scheme://host[:port], nothing after the authority.
+bool IsOrigin(std::string_view origin) {
+  if (!IsAbsoluteHttpUrl(origin)) return false;
+  const std::size_t authority = origin.find("://") + 3;
+  return origin.find_first_of("/?", authority) == std::string_view::npos;
+}
+
 bool ParseUnsigned(std::string_view text, std::uint64_t max, std::uint64_t& out) {
   std::uint64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -285,18 +301,20 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
   if (c.tls.require_client_cert && c.tls.client_ca_file.empty()) {
     return "tls.require_client_cert needs tls.client_ca_file";
   }
-  if (!c.public_base_url.empty() &&
-      (!IsAbsoluteHttpUrl(c.public_base_url) || !c.public_base_url.starts_with("https://"))) {
+  if (!c.public_base_url.empty() && (!IsAbsoluteHttpUrl(c.public_base_url) ||
+                                     !StartsWithIgnoreCase(c.public_base_url, "https://"))) {
     return "public_base_url must be an absolute https URL";
   }
+  if (c.limits.body_bytes == 0) return "limits.body_bytes must be at least 1";
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error") {
     return "log_level must be debug, info, warn or error";
   }
   if (c.limits.header_bytes < 1024) return "limits.header_bytes must be at least 1024";
   for (const std::string& origin : c.cors.allowed_origins) {
-    if (origin != "*" && !IsAbsoluteHttpUrl(origin)) {
-      return "cors.allowed_origins: \"" + origin + "\" is neither \"*\" nor an origin URL";
+    if (origin != "*" && !IsOrigin(origin)) {
+      return "cors.allowed_origins: \"" + origin +
+             "\" is neither \"*\" nor an origin (scheme://host[:port], no path)";
     }
   }
   if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&

@@ -154,7 +154,7 @@ std::optional<std::chrono::sys_time<std::chrono::milliseconds>> ParseRfc3339(
 
 Result<FeedbackRequest> ParseFeedback(std::string body) {
   rapidjson::Document doc;
-  if (auto error = ParseJsonInPlace(body.data(), doc)) return *error;
+  if (auto error = ParseJsonInPlace(body, doc)) return *error;
   if (!doc.IsObject()) return WrongType("", "a JSON object", doc);
   ObjectReader r(doc, "");
   const rapidjson::Value* list = r.Find("feedback");

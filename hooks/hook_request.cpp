@@ -15,6 +15,8 @@ struct HookRequest::Storage {
 
 HookRequest::HookRequest() : storage_(std::make_unique<Storage>()) {}
 HookRequest::~HookRequest() = default;
+HookRequest::HookRequest(HookRequest&&) noexcept = default;
+HookRequest& HookRequest::operator=(HookRequest&&) noexcept = default;
 
 const PrefetchItem* HookRequest::FindPrefetch(std::string_view key) const noexcept {
   for (const PrefetchItem& item : prefetch) {
@@ -261,7 +263,7 @@ Result<HookRequest> ParseHookRequest(std::string body, const ServiceDefinition& 
   HookRequest request;
   HookRequest::Storage& storage = *request.storage_;
   storage.body = std::move(body);
-  if (auto error = ParseJsonInPlace(storage.body.data(), storage.doc)) return *error;
+  if (auto error = ParseJsonInPlace(storage.body, storage.doc)) return *error;
   const rapidjson::Value& root = storage.doc;
   if (!root.IsObject()) return WrongType("", "a JSON object", root);
   ObjectReader r(root, "");

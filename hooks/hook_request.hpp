@@ -62,8 +62,8 @@ struct HookContext {
 /// A validated service call. Move-only; the JSON it points into lives as long as it does.
 class HookRequest {
  public:
-  HookRequest(HookRequest&&) noexcept = default;
-  HookRequest& operator=(HookRequest&&) noexcept = default;
+  HookRequest(HookRequest&&) noexcept;
+  HookRequest& operator=(HookRequest&&) noexcept;
   ~HookRequest();
 
   HookType hook = HookType::kOrderSelect;

@@ -58,8 +58,13 @@ constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParse
 
 }  // namespace
 
-std::optional<Error> ParseJsonInPlace(char* text, rapidjson::Document& doc, std::size_t max_depth) {
-  rapidjson::InsituStringStream stream(text);
+std::optional<Error> ParseJsonInPlace(std::string& text, rapidjson::Document& doc,
+                                      std::size_t max_depth) {
+  if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
+    return Error{HookError::kMalformedJson, "",
+                 "invalid JSON at byte offset " + std::to_string(nul) + ": NUL byte.", ""};
+  }
+  rapidjson::InsituStringStream stream(text.data());
   rapidjson::Reader reader;
   rapidjson::ParseResult result;
   bool too_deep = false;

@@ -18,11 +18,11 @@ namespace cds::hooks {
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
 /// Parses `text` in place (RapidJSON insitu: strings of the document point into `text`, which
-/// must outlive `doc` and must be NUL-terminated, as std::string::data() is). Iterative, so no
-/// recursion on the C++ stack; rejects invalid UTF-8, NaN/Infinity, trailing content and
-/// nesting deeper than `max_depth`. On failure returns a kMalformedJson error naming the byte
-/// offset; `doc` is then unspecified.
-[[nodiscard]] std::optional<Error> ParseJsonInPlace(char* text, rapidjson::Document& doc,
+/// must outlive `doc` and must not be modified while `doc` is used). Iterative, so no recursion
+/// on the C++ stack; rejects invalid UTF-8, NaN/Infinity, NUL bytes (the insitu reader would
+/// stop at one and ignore the rest), trailing content and nesting deeper than `max_depth`. On
+/// failure returns a kMalformedJson error naming the byte offset; `doc` is then unspecified.
+[[nodiscard]] std::optional<Error> ParseJsonInPlace(std::string& text, rapidjson::Document& doc,
                                                     std::size_t max_depth = kMaxJsonDepth);
 
 /// Appends ".key" (or "key" when `base` is empty) to a path.

@@ -49,7 +49,7 @@ std::string_view AllowFor(RouteKind kind) {
     case RouteKind::kDiscovery:
     case RouteKind::kHealth:
     case RouteKind::kReady:
-      return "GET, OPTIONS";
+      return "GET, HEAD, OPTIONS";
     case RouteKind::kService:
     case RouteKind::kFeedback:
       return "POST, OPTIONS";
@@ -144,7 +144,8 @@ HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connect
   HttpResponse response;
   if (request.method() == http::verb::options) {
     response = Preflight(request);
-  } else if (request.method() != MethodFor(route.kind)) {
+  } else if (request.method() != MethodFor(route.kind) &&
+             !(request.method() == http::verb::head && MethodFor(route.kind) == http::verb::get)) {
     Error error{HookError::kMethodNotAllowed, "",
                 std::string(request.method_string()) + " is not allowed here", ""};
     response = ErrorResponse(error, request.base(), connection, info);
@@ -211,6 +212,12 @@ void Router::Finish(const http::request_header<>& request, const ConnectionInfo&
                       status != ToHttpStatus(HookError::kPayloadTooLarge) &&
                       status != ToHttpStatus(HookError::kHeadersTooLarge));
   response.prepare_payload();
+  if (request.method() == http::verb::head) {
+    // HEAD: the headers GET would send, Content-Length included, and no body (RFC 9110 §9.3.2).
+    const std::size_t length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
 }
 
 HttpResponse Router::Preflight(const HttpRequest& request) const {

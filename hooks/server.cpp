@@ -98,15 +98,10 @@ void ConfigureTls(ssl::context& ctx, const TlsConfig& tls) {
 }
 
 std::string UrlFor(const char* scheme, const tcp::endpoint& endpoint) {
-  const std::string address = endpoint.address().to_string();
-  std::string url = scheme;
-  url += "://";
-  if (endpoint.address().is_v6()) {
-    url += "[" + address + "]";
-  } else {
-    url += address;
-  }
-  url += ":" + std::to_string(endpoint.port());
+  const bool v6 = endpoint.address().is_v6();
+  std::string url(scheme);
+  url.append("://").append(v6 ? "[" : "").append(endpoint.address().to_string());
+  url.append(v6 ? "]:" : ":").append(std::to_string(endpoint.port()));
   return url;
 }
 

@@ -328,5 +328,18 @@ TEST(ServerStartup, HelpAndVersion) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
+TEST(Cli, HelpAndVersion) {
+  const std::string cli =
+      std::string(SERVER_BINARY).substr(0, std::string(SERVER_BINARY).rfind('/') + 1) +
+      "cds-hooks-cli";
+  const auto help = RunCommand(cli + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("Usage: cds-hooks-cli"), std::string::npos);
+  const auto version = RunCommand(cli + " --version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.output.rfind("cds-hooks-cli ", 0), 0u);
+  EXPECT_EQ(RunCommand(cli + " frobnicate 2>/dev/null").exit_code, 2);
+}
+
 }  // namespace
 }  // namespace cds::testing
