@@ -1,0 +1,322 @@
+#include "fhir/json_parse.hpp"
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <rapidjson/error/en.h>
+
+#include "fhir/internal/json_reader.hpp"
+#include "fhir/internal/parse_resources.hpp"
+
+namespace cds::fhir {
+namespace {
+
+using internal::Context;
+using internal::Json;
+using internal::Path;
+
+constexpr auto kBundleTypes = std::to_array<std::string_view>(
+    {"document", "message", "transaction", "transaction-response", "batch", "batch-response",
+     "history", "searchset", "collection"});
+
+constexpr unsigned kTextParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+std::string Quoted(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out = "'";
+  out.append(text.substr(0, kMax));
+  if (text.size() > kMax) out += "...";
+  out += '\'';
+  return out;
+}
+
+/// The resourceType of `json` (an object), or nullopt after reporting an error.
+std::optional<std::string_view> ReadResourceType(Context& ctx, const Json& json, const Path& path) {
+  const auto it = json.FindMember("resourceType");
+  if (it == json.MemberEnd()) {
+    ctx.Error(path.Field("resourceType"), "required element is missing; resource rejected");
+    return std::nullopt;
+  }
+  if (!it->value.IsString()) {
+    internal::WrongType(ctx, path.Field("resourceType"), "a string", it->value);
+    return std::nullopt;
+  }
+  return internal::StringOf(it->value);
+}
+
+/// Result of parsing one resource object, before medication resolution.
+struct ResourceParse {
+  std::optional<Resource> resource;
+  bool unknown_type = false;
+};
+
+ResourceParse ParseResourceObject(Context& ctx, const Json& json, const Path& path) {
+  if (!json.IsObject()) {
+    internal::WrongType(ctx, path, "a resource object", json);
+    return {};
+  }
+  const std::optional<std::string_view> type = ReadResourceType(ctx, json, path);
+  if (!type) return {};
+  if (*type == "Bundle") {
+    ctx.Error(path.Field("resourceType"), "a Bundle is not accepted here; resource ignored");
+    return {};
+  }
+  internal::TypedParse parsed = internal::ParseResourceOfType(ctx, json, path, *type);
+  if (!parsed.known_type) {
+    ctx.Warning(path.Field("resourceType"),
+                "resourceType " + Quoted(*type) + " is not used by this service; ignored");
+    return {std::nullopt, true};
+  }
+  return {std::move(parsed.resource), false};
+}
+
+/// Resolves the medicationReference of `resource` (if it has one) against `first`, then
+/// `second` (either may be null) and warns when it stays unresolved.
+void ResolveAndReport(Context& ctx, Resource& resource, const Path& path,
+                      const MedicationCatalog* first, const MedicationCatalog* second) {
+  std::visit(
+      [&](auto& r) {
+        if constexpr (requires {
+                        r.medication;
+                        r.contained_medications;
+                      }) {
+          for (const MedicationCatalog* catalog : {first, second}) {
+            ResolveMedication(r.medication, r.contained_medications, catalog);
+          }
+          if (r.medication.IsUnresolvedReference()) {
+            ctx.Warning(path.Field("medicationReference"),
+                        "medicationReference " + Quoted(r.medication.reference.reference) +
+                            " not found in contained resources, the Bundle or the supplied "
+                            "Medications; the drug is unknown");
+          }
+        }
+      },
+      resource);
+}
+
+void Downgrade(Issues& issues) {
+  for (Issue& issue : issues) issue.severity = Severity::kWarning;
+}
+
+std::string StringMember(const Json& json, const char* name) {
+  if (!json.IsObject()) return {};
+  const auto it = json.FindMember(name);
+  if (it == json.MemberEnd() || !it->value.IsString()) return {};
+  return std::string(internal::StringOf(it->value));
+}
+
+Bundle::Link ParseLink(Context& ctx, const Json& json, const Path& path) {
+  return {internal::ReadString(ctx, json, "relation", path),
+          internal::ReadString(ctx, json, "url", path)};
+}
+
+std::string ParseSearchMode(Context& ctx, const Json& json, const Path& path) {
+  return internal::ReadString(ctx, json, "mode", path);
+}
+
+/// One entry of a Bundle. Appends the entry or a SkippedEntry to `bundle`; its issues go to
+/// `ctx` downgraded to warnings.
+void ParseEntry(Context& ctx, const Json& item, std::size_t index, const Path& item_path,
+                Bundle& bundle) {
+  Issues entry_issues;
+  Context entry_ctx(entry_issues, ctx.options());
+  Bundle::SkippedEntry skipped{index, Bundle::SkippedEntry::Reason::kMissing, {}, {}};
+  std::optional<Bundle::Entry> entry;
+  if (!item.IsObject()) {
+    internal::WrongType(entry_ctx, item_path, "an entry object", item);
+  } else {
+    const Json* resource = internal::Member(entry_ctx, item, "resource", item_path);
+    const Path resource_path = item_path.Field("resource");
+    if (resource == nullptr) {
+      entry_ctx.Warning(resource_path, "entry without a resource");
+    } else {
+      ResourceParse parsed = ParseResourceObject(entry_ctx, *resource, resource_path);
+      if (!parsed.resource) {
+        skipped.reason = parsed.unknown_type ? Bundle::SkippedEntry::Reason::kUnknownType
+                                             : Bundle::SkippedEntry::Reason::kInvalid;
+        skipped.resource_type = StringMember(*resource, "resourceType");
+        skipped.id = StringMember(*resource, "id");
+      } else {
+        entry = Bundle::Entry{
+            index, internal::ReadString(entry_ctx, item, "fullUrl", item_path),
+            internal::ReadObject(entry_ctx, item, "search", item_path, ParseSearchMode)
+                .value_or(std::string{}),
+            std::move(*parsed.resource)};
+      }
+    }
+  }
+  Downgrade(entry_issues);
+  std::move(entry_issues.begin(), entry_issues.end(), std::back_inserter(ctx.issues()));
+  if (entry) {
+    bundle.entry.push_back(std::move(*entry));
+    return;
+  }
+  if (skipped.reason == Bundle::SkippedEntry::Reason::kInvalid) {
+    ctx.Warning(item_path, "entry skipped: its resource was rejected (see the issues above)");
+  }
+  bundle.skipped.push_back(std::move(skipped));
+}
+
+/// Resolves medicationReferences across the Bundle: contained, then the Bundle's own
+/// Medication entries, then the caller's catalog.
+void ResolveBundleMedications(Context& ctx, Bundle& bundle, const Path& entries_path) {
+  MedicationCatalog in_bundle;
+  for (const Bundle::Entry& entry : bundle.entry) {
+    if (const auto* medication = std::get_if<Medication>(&entry.resource)) {
+      in_bundle.Add(*medication, entry.full_url);
+    }
+  }
+  for (Bundle::Entry& entry : bundle.entry) {
+    const Path item_path = entries_path.Index(entry.index);
+    const Path resource_path = item_path.Field("resource");
+    ResolveAndReport(ctx, entry.resource, resource_path, &in_bundle,
+                     ctx.options().external_medications);
+  }
+}
+
+void ParseEntries(Context& ctx, const Json& json, const Path& path, Bundle& bundle) {
+  const Json* entries = internal::Member(ctx, json, "entry", path);
+  if (entries == nullptr) return;
+  const Path entries_path = path.Field("entry");
+  if (!entries->IsArray()) {
+    internal::WrongType(ctx, entries_path, "an array", *entries);
+    return;
+  }
+  bundle.entry.reserve(entries->Size());
+  for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
+    const Path item_path = entries_path.Index(i);
+    ParseEntry(ctx, (*entries)[i], i, item_path, bundle);
+  }
+  ResolveBundleMedications(ctx, bundle, entries_path);
+}
+
+ParseResult<Bundle> ParseBundleAt(const Json& json, const Path& root, const ParseOptions& options) {
+  ParseResult<Bundle> result;
+  Context ctx(result.issues, options);
+  if (!json.IsObject()) {
+    internal::WrongType(ctx, root, "a Bundle object", json);
+    return result;
+  }
+  const std::optional<std::string_view> type = ReadResourceType(ctx, json, root);
+  if (!type) return result;
+  if (*type != "Bundle") {
+    ctx.Error(root.Field("resourceType"), "expected 'Bundle', got " + Quoted(*type));
+    return result;
+  }
+  Bundle bundle;
+  bundle.id = internal::ReadString(ctx, json, "id", root);
+  if (!json.HasMember("type")) {
+    ctx.Warning(root.Field("type"), "Bundle without type; tolerated (sandbox quirk)");
+  } else {
+    bundle.type = internal::ReadString(ctx, json, "type", root);
+    if (!bundle.type.empty() && !internal::IsOneOf(bundle.type, kBundleTypes)) {
+      ctx.Warning(root.Field("type"), Quoted(bundle.type) + " is not a Bundle type; kept as is");
+    }
+  }
+  bundle.total = internal::ReadInt64(ctx, json, "total", root);
+  bundle.link = internal::ReadArray(ctx, json, "link", root, ParseLink);
+  ParseEntries(ctx, json, root, bundle);
+  result.value = std::move(bundle);
+  return result;
+}
+
+/// Parses `json_text` into `document`; reports a fatal issue at `base_path` on failure.
+bool ParseText(std::string_view json_text, std::string_view base_path,
+               rapidjson::Document& document, Issues& issues) {
+  // An empty string_view may have a null data(); RapidJSON wants a valid pointer.
+  const char* data = json_text.empty() ? "" : json_text.data();
+  document.Parse<kTextParseFlags>(data, json_text.size());
+  if (!document.HasParseError()) return true;
+  issues.push_back(Issue{Severity::kFatal, std::string(base_path),
+                         std::string("invalid JSON at byte ") +
+                             std::to_string(document.GetErrorOffset()) + ": " +
+                             rapidjson::GetParseError_En(document.GetParseError())});
+  return false;
+}
+
+}  // namespace
+
+ParseResult<Resource> ParseResource(const rapidjson::Value& json, std::string_view base_path,
+                                    const ParseOptions& options) {
+  ParseResult<Resource> result;
+  Context ctx(result.issues, options);
+  const Path root(base_path);
+  ResourceParse parsed = ParseResourceObject(ctx, json, root);
+  if (parsed.resource) {
+    ResolveAndReport(ctx, *parsed.resource, root, options.external_medications, nullptr);
+    result.value = std::move(parsed.resource);
+  }
+  return result;
+}
+
+template <typename T>
+ParseResult<T> ParseResourceAs(const rapidjson::Value& json, std::string_view base_path,
+                               const ParseOptions& options) {
+  ParseResult<T> result;
+  Context ctx(result.issues, options);
+  const Path root(base_path);
+  if (!json.IsObject()) {
+    internal::WrongType(ctx, root, "a resource object", json);
+    return result;
+  }
+  const std::optional<std::string_view> type = ReadResourceType(ctx, json, root);
+  if (!type) return result;
+  const std::string_view expected = ResourceTypeOf(Resource(std::in_place_type<T>));
+  const bool accepted =
+      *type == expected || (std::is_same_v<T, MedicationRequest> && *type == "MedicationOrder");
+  if (!accepted) {
+    ctx.Error(root.Field("resourceType"),
+              "expected " + Quoted(expected) + ", got " + Quoted(*type) + "; resource rejected");
+    return result;
+  }
+  ResourceParse parsed = ParseResourceObject(ctx, json, root);
+  if (!parsed.resource) return result;
+  ResolveAndReport(ctx, *parsed.resource, root, options.external_medications, nullptr);
+  result.value = std::get<T>(std::move(*parsed.resource));
+  return result;
+}
+
+#define CDS_FHIR_INSTANTIATE_PARSE_AS(T)                                                \
+  template ParseResult<T> ParseResourceAs<T>(const rapidjson::Value&, std::string_view, \
+                                             const ParseOptions&);
+CDS_FHIR_INSTANTIATE_PARSE_AS(Patient)
+CDS_FHIR_INSTANTIATE_PARSE_AS(Encounter)
+CDS_FHIR_INSTANTIATE_PARSE_AS(Condition)
+CDS_FHIR_INSTANTIATE_PARSE_AS(Observation)
+CDS_FHIR_INSTANTIATE_PARSE_AS(DiagnosticReport)
+CDS_FHIR_INSTANTIATE_PARSE_AS(Specimen)
+CDS_FHIR_INSTANTIATE_PARSE_AS(Medication)
+CDS_FHIR_INSTANTIATE_PARSE_AS(MedicationRequest)
+CDS_FHIR_INSTANTIATE_PARSE_AS(MedicationStatement)
+CDS_FHIR_INSTANTIATE_PARSE_AS(MedicationAdministration)
+CDS_FHIR_INSTANTIATE_PARSE_AS(OperationOutcome)
+#undef CDS_FHIR_INSTANTIATE_PARSE_AS
+
+ParseResult<Bundle> ParseBundle(const rapidjson::Value& json, std::string_view base_path,
+                                const ParseOptions& options) {
+  const Path root(base_path);
+  return ParseBundleAt(json, root, options);
+}
+
+ParseResult<Resource> ParseResource(std::string_view json_text, std::string_view base_path,
+                                    const ParseOptions& options) {
+  rapidjson::Document document;
+  ParseResult<Resource> result;
+  if (!ParseText(json_text, base_path, document, result.issues)) return result;
+  return ParseResource(static_cast<const rapidjson::Value&>(document), base_path, options);
+}
+
+ParseResult<Bundle> ParseBundle(std::string_view json_text, std::string_view base_path,
+                                const ParseOptions& options) {
+  rapidjson::Document document;
+  ParseResult<Bundle> result;
+  if (!ParseText(json_text, base_path, document, result.issues)) return result;
+  return ParseBundle(static_cast<const rapidjson::Value&>(document), base_path, options);
+}
+
+}  // namespace cds::fhir
