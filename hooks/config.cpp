@@ -119,6 +119,7 @@ Handlers RootHandlers(ServerConfig& c) {
       {"threads", Unsigned(c.threads, 256)},
       {"public_base_url", String(c.public_base_url)},
       {"log_level", String(c.log_level)},
+      {"terminology_dir", String(c.terminology_dir)},
       {"tls", Object([&c] {
          return Handlers{{"cert_file", String(c.tls.cert_file)},
                          {"key_file", String(c.tls.key_file)},
@@ -177,6 +178,7 @@ ServerConfig DefaultConfig() {
   ServerConfig c;
   c.tls.cert_file = DevFile("certs/dev/server.pem");
   c.tls.key_file = DevFile("certs/dev/server-key.pem");
+  c.terminology_dir = DevFile("engine/terminology");
   return c;
 }
 
@@ -222,6 +224,7 @@ Options (override the config file, which overrides the defaults):
   --public-base-url URL  the public https base URL when behind a proxy (JWT audience)
   --plain-http-port N    ALSO listen for plain HTTP on this port (development only; warns)
   --log-level LEVEL      debug | info | warn | error (default info)
+  --terminology-dir DIR  value-set data files (default engine/terminology)
   --help                 print this help and exit
   --version              print the version and exit
 
@@ -252,9 +255,12 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       continue;
     }
     static const std::vector<std::string_view> kWithValue = {
-        "--config",    "--bind",           "--port",          "--threads",
-        "--tls-cert",  "--tls-key",        "--tls-client-ca", "--public-base-url",
-        "--log-level", "--plain-http-port"};
+        "--config",         "--bind",
+        "--port",           "--threads",
+        "--tls-cert",       "--tls-key",
+        "--tls-client-ca",  "--public-base-url",
+        "--log-level",      "--plain-http-port",
+        "--terminology-dir"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -283,6 +289,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.public_base_url = value;
     } else if (opt == "--log-level") {
       config.log_level = value;
+    } else if (opt == "--terminology-dir") {
+      config.terminology_dir = value;
     } else if (opt == "--plain-http-port") {
       if (!ParseUnsigned(value, 65535, number)) {
         return {CommandLineAction::kRun, "bad --plain-http-port"};
@@ -295,6 +303,7 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
 }
 
 std::optional<std::string> ValidateConfig(const ServerConfig& c) {
+  if (c.terminology_dir.empty()) return "terminology_dir is required";
   if (c.tls.cert_file.empty() || c.tls.key_file.empty()) {
     return "tls.cert_file and tls.key_file are required";
   }

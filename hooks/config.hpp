@@ -54,6 +54,7 @@ struct ServerConfig {
   CorsConfig cors;
   PlainHttpConfig plain_http;
   std::string log_level = "info";  // debug | info | warn | error
+  std::string terminology_dir;     // value sets (engine/terminology/*.json)
 };
 
 /// The defaults: https://127.0.0.1:8443 with the dev certificate from certs/dev/.

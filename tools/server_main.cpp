@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "engine/terminology/terminology.hpp"
 #include "engine/version.hpp"
 #include "hooks/config.hpp"
 #include "hooks/log.hpp"
@@ -19,6 +20,16 @@ using cds::hooks::LogLevel;
 using cds::hooks::LogLine;
 
 int Serve(const cds::hooks::ServerConfig& config) {
+  auto terminology = cds::engine::Terminology::Load(config.terminology_dir);
+  if (!terminology.ok()) {
+    const std::string message = "terminology: " + terminology.error().ToString();
+    LogLine(LogLevel::kError, "start-up failed").Str("error", message);
+    std::cerr << "cds-hooks-server: " << message << "\n";
+    return 1;
+  }
+  LogLine(LogLevel::kInfo, "terminology loaded")
+      .Str("dir", config.terminology_dir)
+      .Str("version", terminology.value().version());
   auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default());
   cds::hooks::Server server(config, router);
   if (config.plain_http.enabled) {

@@ -314,6 +314,21 @@ TEST(ServerStartup, BadCertificateStopsStartupWithAMessage) {
   EXPECT_NE(r.output.find("/nonexistent/cert.pem"), std::string::npos) << r.output;
 }
 
+TEST(ServerStartup, BrokenTerminologyFileStopsStartupNamingFileAndEntry) {
+  const std::string dir = WriteTempFile("terminology", "");
+  const std::string source = std::string(CDS_SOURCE_DIR) + "/engine/terminology";
+  ASSERT_EQ(RunCommand("rm -f " + dir + " && mkdir -p " + dir + " && cp " + source + "/*.json " +
+                       dir + " && cp " + TEST_DATA_DIR +
+                       "/terminology/missing_classes/drugs.json " + dir + "/drugs.json")
+                .exit_code,
+            0);
+  const auto r =
+      RunCommand(std::string(SERVER_BINARY) + " --port 0 --terminology-dir " + dir + " 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("drugs.json: entry"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"classes\""), std::string::npos) << r.output;
+}
+
 TEST(ServerStartup, HelpAndVersion) {
   const auto help = RunCommand(std::string(SERVER_BINARY) + " --help");
   EXPECT_EQ(help.exit_code, 0);
