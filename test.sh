@@ -8,6 +8,11 @@ tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev li
   libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates
 
 certs/make-dev-certs.sh
+
+# The Release build ./run.sh uses: optimised builds warn differently, and it must never break.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)" --target cds-hooks-server cds-hooks-cli
+
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCDS_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$(nproc)"
 
