@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/beast/http/rfc7230.hpp>
 #include <cctype>
+#include <ctime>
 #include <random>
 
 #include "cards/response_json.hpp"
@@ -89,6 +90,23 @@ bool WantsKeepAlive(const http::request_header<>& request) {
   http::token_list connection{request[http::field::connection]};
   if (request.version() >= 11) return !connection.exists("close");
   return connection.exists("keep-alive");
+}
+
+// RFC 9110 §6.6.1: an origin server with a clock sends Date. Formatted once per second per
+// thread, not per response.
+const std::string& HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char text[40];
+    std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = text;
+    cached_second = now;
+  }
+  return cached;
 }
 
 std::string Hex(std::uint64_t value) {
@@ -207,6 +225,7 @@ void Router::Finish(const http::request_header<>& request, const ConnectionInfo&
     response.set(http::field::strict_transport_security, "max-age=31536000");
   }
   response.set("X-Request-Id", info.request_id);
+  response.set(http::field::date, HttpDate());
   const int status = static_cast<int>(response.result_int());
   response.keep_alive(WantsKeepAlive(request) && !draining() &&
                       status != ToHttpStatus(HookError::kPayloadTooLarge) &&

@@ -77,6 +77,7 @@ class RouterTest : public ::testing::Test {
     EXPECT_EQ(response["X-Content-Type-Options"], "nosniff");
     EXPECT_EQ(response[http::field::access_control_expose_headers], "X-Request-Id");
     EXPECT_FALSE(response["X-Request-Id"].empty());
+    EXPECT_TRUE(std::string(response[http::field::date]).ends_with(" GMT"));
     if (secure) {
       EXPECT_EQ(response[http::field::strict_transport_security], "max-age=31536000");
     } else {
