@@ -1250,9 +1250,15 @@ LabInfo Terminology::ClassifyLab(const fhir::CodeableConcept& code) const {
         continue;
       }
       const Tokens tokens = NormalizeTokens(text);
-      const std::string joined = " " + JoinTokens(tokens) + " ";
+      // Built by appends: GCC 12 at -O2/-O3 reports a false -Wrestrict on " " + std::string.
+      std::string joined(1, ' ');
+      joined += JoinTokens(tokens);
+      joined += ' ';
       for (const Tokens& name : lab.confirm_names) {
-        if (joined.find(" " + JoinTokens(name) + " ") != std::string::npos) return lab.info;
+        std::string needle(1, ' ');
+        needle += JoinTokens(name);
+        needle += ' ';
+        if (joined.find(needle) != std::string::npos) return lab.info;
       }
     }
   }

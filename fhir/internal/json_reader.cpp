@@ -199,6 +199,16 @@ std::vector<std::string> ReadStringArray(Context& ctx, const Json& object, const
   return out;
 }
 
+std::string QuotedMessage(std::string_view value, std::size_t max_chars, std::string_view tail) {
+  std::string message;
+  message.reserve(max_chars + tail.size() + 2);
+  message += '\'';
+  message.append(value.substr(0, max_chars));
+  message += '\'';
+  message.append(tail);
+  return message;
+}
+
 bool IsOneOf(std::string_view code, std::span<const std::string_view> allowed) noexcept {
   for (std::string_view candidate : allowed) {
     if (code == candidate) return true;
@@ -222,7 +232,7 @@ std::optional<std::string> ReadRequiredCode(Context& ctx, const Json& object, co
   }
   const std::string_view code = StringOf(*value);
   if (allowed.size() > 0 && !IsOneOf(code, allowed)) {
-    ctx.Error(path, "'" + std::string(code) + "' is not a valid code; resource rejected");
+    ctx.Error(path, QuotedMessage(code, code.size(), " is not a valid code; resource rejected"));
     return std::nullopt;
   }
   return std::string(code);

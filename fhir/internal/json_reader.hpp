@@ -138,6 +138,11 @@ void ForEachChoice(const Json& object, std::string_view prefix, Fn&& fn) {
     Context& ctx, const Json& object, const char* name, const Path& object_path,
     std::span<const std::string_view> allowed);
 
+/// "'<value, at most max_chars>'<tail>". (Built by appends: GCC 12 at -O2/-O3 reports a false
+/// -Wrestrict on "'" + std::string(...), which -Werror turns into a build failure.)
+[[nodiscard]] std::string QuotedMessage(std::string_view value, std::size_t max_chars,
+                                        std::string_view tail);
+
 [[nodiscard]] bool IsOneOf(std::string_view code,
                            std::span<const std::string_view> allowed) noexcept;
 

@@ -33,7 +33,7 @@ std::string ReadTimeUnit(Context& ctx, const Json& object, const char* r4_name,
   std::string unit = ReadString(ctx, object, name, path);
   if (!unit.empty() && !IsOneOf(unit, kTimeUnits)) {
     ctx.Error(path.Field(name),
-              "'" + unit.substr(0, 16) + "' is not a UCUM time unit (s|min|h|d|wk|mo|a); ignored");
+              QuotedMessage(unit, 16, " is not a UCUM time unit (s|min|h|d|wk|mo|a); ignored"));
     unit.clear();
   }
   return unit;
@@ -115,8 +115,8 @@ std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json, const Path
     const std::optional<Comparator> parsed = ComparatorFromCode(comparator);
     if (!parsed) {
       ctx.Error(path.Field("comparator"),
-                "'" + comparator.substr(0, 16) +
-                    "' is not a valid comparator (<|<=|>=|>); quantity ignored");
+                QuotedMessage(comparator, 16,
+                              " is not a valid comparator (<|<=|>=|>); quantity ignored"));
       return std::nullopt;
     }
     quantity.comparator = *parsed;

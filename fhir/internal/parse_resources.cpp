@@ -91,7 +91,7 @@ std::string ReadCode(Context& ctx, const Json& object, const char* name, const P
   std::string code = ReadString(ctx, object, name, object_path);
   if (!code.empty() && !IsOneOf(code, allowed)) {
     ctx.Error(object_path.Field(name),
-              "'" + code.substr(0, 32) + "' is not a valid code; element ignored");
+              QuotedMessage(code, 32, " is not a valid code; element ignored"));
     code.clear();
   }
   return code;
