@@ -18,6 +18,8 @@ struct Coding {
   std::string system;
   std::string code;
   std::string display;
+
+  friend bool operator==(const Coding&, const Coding&) = default;
 };
 
 struct Source {
@@ -25,6 +27,8 @@ struct Source {
   std::string url;              // optional absolute URL
   std::string icon;             // optional absolute URL
   std::optional<Coding> topic;  // optional
+
+  friend bool operator==(const Source&, const Source&) = default;
 };
 
 struct Action {
@@ -32,6 +36,8 @@ struct Action {
   std::string description;    // required
   std::string resource_json;  // create/update: the complete FHIR resource, serialised JSON
   std::string resource_id;    // delete: relative reference `Type/id`
+
+  friend bool operator==(const Action&, const Action&) = default;
 };
 
 struct Suggestion {
@@ -39,6 +45,8 @@ struct Suggestion {
   std::string uuid;
   std::optional<bool> is_recommended;
   std::vector<Action> actions;
+
+  friend bool operator==(const Suggestion&, const Suggestion&) = default;
 };
 
 struct Link {
@@ -46,6 +54,8 @@ struct Link {
   std::string url;
   LinkType type = LinkType::kAbsolute;
   std::string app_context;  // only with kSmart
+
+  friend bool operator==(const Link&, const Link&) = default;
 };
 
 struct Card {
@@ -58,6 +68,8 @@ struct Card {
   std::optional<SelectionBehavior> selection_behavior;  // required when suggestions exist
   std::vector<Coding> override_reasons;
   std::vector<Link> links;
+
+  friend bool operator==(const Card&, const Card&) = default;
 };
 
 }  // namespace cds::cards

@@ -1,0 +1,426 @@
+#include "cards/card_builder.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "cards/uuid.hpp"
+
+namespace cds::cards {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
+
+void Number(Writer& w, double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    w.Int64(static_cast<std::int64_t>(v));
+  } else {
+    w.Double(v);
+  }
+}
+
+bool IsAbsoluteUrl(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://");
+}
+
+Indicator ToCardIndicator(engine::Indicator i) {
+  switch (i) {
+    case engine::Indicator::kInfo:
+      return Indicator::kInfo;
+    case engine::Indicator::kWarning:
+      return Indicator::kWarning;
+    case engine::Indicator::kCritical:
+      return Indicator::kCritical;
+  }
+  return Indicator::kWarning;
+}
+
+std::string Capitalize(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
+// Start byte of the code point after the one at `i`.
+std::size_t NextCodePoint(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t len = 1;
+  if (c >= 0xF0 && c <= 0xF7) {
+    len = 4;
+  } else if (c >= 0xE0) {
+    len = 3;
+  } else if (c >= 0xC0) {
+    len = 2;
+  }
+  if (c >= 0xF8) len = 1;
+  // Only accept the length if the continuation bytes are there.
+  for (std::size_t k = 1; k < len; ++k) {
+    if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i + 1;
+  }
+  return i + len;
+}
+
+std::string Summary(const engine::Finding& f) {
+  std::string s = Capitalize(f.problem.drug) + ": " + f.problem.problem;
+  if (!f.problem.organism.empty()) s += " \u2014 " + f.problem.organism;
+  if (!f.problem.result.empty()) s += " (" + f.problem.result + ")";
+  return TruncateSummary(s);
+}
+
+std::string RecommendationLine(const engine::ProposedMedication& m) {
+  std::string line = EscapeMarkdown(m.text) + ": " + EscapeMarkdown(m.dosage_text);
+  if (!m.rxnorm_code.empty()) line += " (RxNorm " + m.rxnorm_code + ")";
+  return line;
+}
+
+std::string Detail(const engine::Finding& f) {
+  std::string d;
+  d += "**" + EscapeMarkdown(Capitalize(f.problem.drug)) + ": " + EscapeMarkdown(f.problem.problem);
+  if (!f.problem.organism.empty()) d += " \u2014 " + EscapeMarkdown(f.problem.organism);
+  if (!f.problem.result.empty()) d += " (" + EscapeMarkdown(f.problem.result) + ")";
+  d += "**\n\n";
+  if (!f.meta.rationale.empty()) d += f.meta.rationale + "\n\n";
+  if (!f.evidence.empty()) {
+    d += "**Evidence**\n\n";
+    for (const engine::Evidence& e : f.evidence) {
+      d += "- " + EscapeMarkdown(e.value);
+      if (!e.reference.empty()) {
+        d += " \u2014 `" + e.reference + "`";
+        if (!e.path.empty()) d += " (`" + e.path + "`)";
+      }
+      d += "\n";
+    }
+    d += "\n";
+  }
+  if (!f.recommendations.empty()) {
+    d += "**Recommendation**\n\n";
+    int n = 1;
+    for (const engine::Recommendation& r : f.recommendations) {
+      d += std::to_string(n++) + ". **" + EscapeMarkdown(r.label) + "**";
+      if (r.recommended) d += " (recommended)";
+      if (!r.text.empty()) d += " \u2014 " + EscapeMarkdown(r.text);
+      d += "\n";
+      for (const engine::ProposedMedication& m : r.medications) {
+        d += "   - " + RecommendationLine(m) + "\n";
+      }
+    }
+    d += "\n";
+  }
+  std::vector<std::string> uncoded;
+  for (const engine::Recommendation& r : f.recommendations) {
+    for (const engine::ProposedMedication& m : r.medications) {
+      if (m.rxnorm_code.empty()) uncoded.push_back(m.text);
+    }
+  }
+  if (!uncoded.empty()) {
+    d += "**Note:** no verified RxNorm code for ";
+    for (std::size_t i = 0; i < uncoded.size(); ++i) {
+      d += (i == 0 ? "" : ", ") + EscapeMarkdown(uncoded[i]);
+    }
+    d += "; the proposed order names the product in text only and must be completed by the "
+         "prescriber or pharmacy (some EHRs cannot apply it automatically).\n\n";
+  }
+  if (!f.merged_rule_ids.empty()) {
+    d += "**Also covers:** ";
+    for (std::size_t i = 0; i < f.merged_rule_ids.size(); ++i) {
+      d += (i == 0 ? "`" : ", `") + f.merged_rule_ids[i] + "`";
+    }
+    d += "\n\n";
+  }
+  if (!f.missing_data.empty()) {
+    d += "**Missing data**\n\n";
+    for (const std::string& m : f.missing_data) d += "- " + EscapeMarkdown(m) + "\n";
+    d += "\n";
+  }
+  d += "Source: ";
+  if (IsAbsoluteUrl(f.meta.citation.url)) {
+    d += "[" + EscapeMarkdown(f.meta.citation.label) + "](" + f.meta.citation.url + ")";
+  } else {
+    d += EscapeMarkdown(f.meta.citation.label);
+  }
+  for (const engine::Citation& c : f.meta.further_citations) {
+    d += "; " + (IsAbsoluteUrl(c.url) ? "[" + EscapeMarkdown(c.label) + "](" + c.url + ")"
+                                      : EscapeMarkdown(c.label));
+  }
+  d += ". Rule " + f.meta.catalogue_id + " `" + f.meta.id + "` v" + f.meta.version + ".";
+  return d;
+}
+
+std::string NextUuid(const CardBuilderOptions& options) {
+  return options.uuid_generator ? options.uuid_generator() : NewUuidV4();
+}
+
+}  // namespace
+
+std::vector<Coding> DefaultOverrideReasons() {
+  const std::string system(kDefaultOverrideReasonSystem);
+  return {
+      {system, "id-approved", "Approved by Infectious Diseases"},
+      {system, "allergy-intolerance", "Allergy or intolerance to alternatives"},
+      {system, "susceptibility-pending", "Susceptibility pending \u2014 will reassess"},
+      {system, "palliative-care", "Palliative / comfort care"},
+  };
+}
+
+std::vector<std::string> ValidateCardBuilderOptions(const CardBuilderOptions& options) {
+  std::vector<std::string> problems;
+  if (!IsAbsoluteUrl(options.topic_system) && !options.topic_system.starts_with("urn:")) {
+    problems.push_back("topic_system: must be an absolute URI");
+  }
+  for (std::size_t i = 0; i < options.override_reasons.size(); ++i) {
+    const Coding& c = options.override_reasons[i];
+    const std::string at = "override_reasons[" + std::to_string(i) + "]: ";
+    if (c.system.empty()) problems.push_back(at + "missing system");
+    if (c.code.empty()) problems.push_back(at + "missing code");
+    if (c.display.empty()) problems.push_back(at + "missing display");
+  }
+  return problems;
+}
+
+std::string BuildMedicationRequestJson(const engine::ProposedMedication& m,
+                                       const RequestContext& request) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("resourceType");
+  Str(w, "MedicationRequest");
+  w.Key("status");
+  Str(w, "draft");
+  w.Key("intent");
+  Str(w, "order");
+  w.Key("medicationCodeableConcept");
+  w.StartObject();
+  if (!m.rxnorm_code.empty()) {
+    w.Key("coding");
+    w.StartArray();
+    w.StartObject();
+    w.Key("system");
+    Str(w, engine::kRxNormSystem);
+    w.Key("code");
+    Str(w, m.rxnorm_code);
+    if (!m.rxnorm_display.empty()) {
+      w.Key("display");
+      Str(w, m.rxnorm_display);
+    }
+    w.EndObject();
+    w.EndArray();
+  }
+  w.Key("text");
+  Str(w, m.text.empty() ? std::string_view("medication") : std::string_view(m.text));
+  w.EndObject();
+  w.Key("subject");
+  w.StartObject();
+  w.Key("reference");
+  Str(w, "Patient/" + request.patient_id);
+  w.EndObject();
+  if (!request.encounter_id.empty()) {
+    w.Key("encounter");
+    w.StartObject();
+    w.Key("reference");
+    Str(w, "Encounter/" + request.encounter_id);
+    w.EndObject();
+  }
+  w.Key("dosageInstruction");
+  w.StartArray();
+  w.StartObject();
+  if (!m.dosage_text.empty()) {
+    w.Key("text");
+    Str(w, m.dosage_text);
+  }
+  const bool has_period = m.period.has_value() && !m.period_unit.empty();
+  const bool has_duration = m.infusion_duration.has_value() && !m.infusion_duration_unit.empty();
+  if (has_period || has_duration) {
+    w.Key("timing");
+    w.StartObject();
+    w.Key("repeat");
+    w.StartObject();
+    if (has_duration) {
+      w.Key("duration");
+      Number(w, *m.infusion_duration);
+      w.Key("durationUnit");
+      Str(w, m.infusion_duration_unit);
+    }
+    if (has_period) {
+      w.Key("frequency");
+      w.Int(1);
+      w.Key("period");
+      Number(w, *m.period);
+      w.Key("periodUnit");
+      Str(w, m.period_unit);
+    }
+    w.EndObject();
+    w.EndObject();
+  }
+  if (m.route != engine::Route::kUnspecified) {
+    const bool iv = m.route == engine::Route::kIntravenous;
+    w.Key("route");
+    w.StartObject();
+    w.Key("coding");
+    w.StartArray();
+    w.StartObject();
+    w.Key("system");
+    Str(w, engine::kSnomedSystem);
+    w.Key("code");
+    Str(w, iv ? kSnomedIvRouteCode : kSnomedOralRouteCode);
+    w.Key("display");
+    Str(w, iv ? "Intravenous route" : "Oral route");
+    w.EndObject();
+    w.EndArray();
+    w.Key("text");
+    Str(w, iv ? "IV" : "PO");
+    w.EndObject();
+  }
+  if (m.dose_value && !m.dose_unit.empty()) {
+    w.Key("doseAndRate");
+    w.StartArray();
+    w.StartObject();
+    w.Key("doseQuantity");
+    w.StartObject();
+    w.Key("value");
+    Number(w, *m.dose_value);
+    w.Key("unit");
+    Str(w, m.dose_unit);
+    w.Key("system");
+    Str(w, kUcumSystem);
+    w.Key("code");
+    Str(w, m.dose_unit);
+    w.EndObject();
+    w.EndObject();
+    w.EndArray();
+  }
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Card BuildCard(const engine::Finding& f, const RequestContext& request,
+               const CardBuilderOptions& options) {
+  Card card;
+  card.uuid = NextUuid(options);
+  card.summary = Summary(f);
+  card.detail = Detail(f);
+  card.indicator = ToCardIndicator(f.indicator);
+  card.source.label = f.meta.citation.label.empty() ? f.meta.title : f.meta.citation.label;
+  if (IsAbsoluteUrl(f.meta.citation.url)) card.source.url = f.meta.citation.url;
+  if (!options.topic_system.empty() && !f.meta.id.empty()) {
+    card.source.topic = Coding{options.topic_system, f.meta.id, f.meta.title};
+  }
+
+  const engine::OrderRef& order = f.primary_order();
+  for (const engine::Recommendation& r : f.recommendations) {
+    Suggestion s;
+    s.label = r.label.empty() ? f.meta.title : r.label;
+    if (r.cancel_problem_order && order.draft && !order.id.empty()) {
+      Action del;
+      del.type = ActionType::kDelete;
+      del.description = "Remove the draft order for " +
+                        (order.display.empty() ? f.problem.drug : order.display) + " (" +
+                        order.Reference() + ")";
+      del.resource_id = order.Reference();
+      s.actions.push_back(std::move(del));
+    }
+    if (!request.patient_id.empty()) {
+      for (const engine::ProposedMedication& m : r.medications) {
+        Action create;
+        create.type = ActionType::kCreate;
+        create.description = "Order " + m.text + ": " + m.dosage_text;
+        create.resource_json = BuildMedicationRequestJson(m, request);
+        s.actions.push_back(std::move(create));
+      }
+    }
+    if (s.actions.empty()) continue;  // advice only: it is in the detail
+    s.uuid = NextUuid(options);
+    s.is_recommended = r.recommended;
+    card.suggestions.push_back(std::move(s));
+  }
+  if (!card.suggestions.empty()) card.selection_behavior = SelectionBehavior::kAny;
+  for (const Coding& c : options.override_reasons) {
+    if (!c.system.empty() && !c.code.empty() && !c.display.empty()) {
+      card.override_reasons.push_back(c);
+    }
+  }
+  auto add_link = [&](const engine::Citation& c) {
+    if (IsAbsoluteUrl(c.url)) {
+      card.links.push_back(Link{c.label.empty() ? c.key : c.label, c.url, LinkType::kAbsolute, ""});
+    }
+  };
+  add_link(f.meta.citation);
+  for (const engine::Citation& c : f.meta.further_citations) add_link(c);
+  return card;
+}
+
+std::vector<Card> BuildCards(std::span<const engine::Finding> findings,
+                             const RequestContext& request, const CardBuilderOptions& options) {
+  std::vector<Card> cards;
+  cards.reserve(findings.size());
+  for (const engine::Finding& f : findings) cards.push_back(BuildCard(f, request, options));
+  return cards;
+}
+
+std::size_t CountCodePoints(std::string_view text) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < text.size(); i = NextCodePoint(text, i)) ++n;
+  return n;
+}
+
+std::string TruncateSummary(std::string_view text, std::size_t max_code_points) {
+  if (CountCodePoints(text) <= max_code_points) return std::string(text);
+  if (max_code_points == 0) return "";
+  // Byte offset after the first (max - 1) code points: room for the ellipsis.
+  std::size_t end = 0;
+  for (std::size_t n = 0; n + 1 < max_code_points && end < text.size(); ++n) {
+    end = NextCodePoint(text, end);
+  }
+  std::size_t cut = end;
+  // Prefer a word boundary: the last space at or before `end` (when the next char is a space
+  // the whole last word fits).
+  if (end < text.size() && text[end] != ' ') {
+    std::size_t space = text.rfind(' ', end);
+    if (space != std::string_view::npos && space > 0) cut = space;
+  }
+  std::string out(text.substr(0, cut));
+  while (!out.empty() && (out.back() == ' ' || out.back() == ',' || out.back() == ';' ||
+                          out.back() == ':' || out.back() == '-' || out.back() == '(')) {
+    out.pop_back();
+  }
+  // A lone em dash separator at the end reads badly.
+  if (out.ends_with(" \u2014")) out.resize(out.size() - 4);
+  out += "\u2026";
+  return out;
+}
+
+std::string EscapeMarkdown(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '<':
+      case '>':
+      case '#':
+      case '|':
+        out += '\\';
+        out += c;
+        break;
+      case '\n':
+      case '\r':
+        out += ' ';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace cds::cards
