@@ -1,0 +1,9 @@
+#include "engine/rules/catalogue.hpp"
+
+namespace cds::engine::rules {
+
+void AppendSiteRules(std::vector<Rule>& rules) {
+  (void)rules;  // rules of this group are registered here as they land
+}
+
+}  // namespace cds::engine::rules
