@@ -6,7 +6,6 @@
 #include <ctime>
 #include <random>
 
-#include "cards/response_json.hpp"
 #include "hooks/feedback.hpp"
 #include "hooks/hook_request.hpp"
 
@@ -132,12 +131,14 @@ std::string RequestIdFor(std::string_view client_value) {
   return Hex(rng());
 }
 
-Router::Router(const ServerConfig& config, ServiceCatalog catalog)
+Router::Router(const ServerConfig& config, ServiceCatalog catalog,
+               std::shared_ptr<const HookEngine> engine)
     : cors_(config.cors),
       cors_any_origin_(std::find(config.cors.allowed_origins.begin(),
                                  config.cors.allowed_origins.end(),
                                  "*") != config.cors.allowed_origins.end()),
-      catalog_(std::move(catalog)) {}
+      catalog_(std::move(catalog)),
+      engine_(std::move(engine)) {}
 
 HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connection,
                             RequestInfo& info) const {
@@ -266,8 +267,16 @@ Result<HttpResponse> Router::ServiceCall(std::string body, const HttpRequest& re
   auto parsed = ParseHookRequest(std::move(body), service);
   if (!parsed) return parsed.error();
   info.hook_instance = parsed.value().hook_instance;
-  // The engine lands with the rule catalogue; until then every valid call gets no cards.
-  return JsonResponse(http::status::ok, request.version(), cards::RenderCardsResponse({}));
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto outcome = engine_->Evaluate(parsed.value(), now);
+  if (!outcome) return outcome.error();
+  info.cards = outcome.value().cards.size();
+  for (const std::string& id : outcome.value().fired_rule_ids) {
+    if (!info.rules.empty()) info.rules.push_back(',');
+    info.rules.append(id);
+  }
+  return JsonResponse(http::status::ok, request.version(),
+                      std::move(outcome.value().response_json));
 }
 
 Result<HttpResponse> Router::Feedback(std::string body, const HttpRequest& request) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hooks/config.hpp"
+#include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
 #include "hooks/services.hpp"
 
@@ -26,6 +27,8 @@ struct RequestInfo {
   std::string hook_instance;  // empty unless a hook request parsed
   std::string error;          // ToString(HookError) when the answer is an error
   std::string error_detail;   // path: message (never a token or body)
+  std::size_t cards = 0;      // cards returned by a service call
+  std::string rules;          // comma-separated rule ids of those cards
 };
 
 /// Per-connection facts the router needs.
@@ -35,7 +38,9 @@ struct ConnectionInfo {
 
 class Router {
  public:
-  Router(const ServerConfig& config, ServiceCatalog catalog);
+  /// `engine` decides service calls; it must not be null.
+  Router(const ServerConfig& config, ServiceCatalog catalog,
+         std::shared_ptr<const HookEngine> engine);
 
   /// Handles one complete request. Thread-safe; never throws for bad input (a bug may throw,
   /// and the session answers 500 then). Sets keep-alive from the request.
@@ -68,6 +73,7 @@ class Router {
   CorsConfig cors_;
   bool cors_any_origin_ = true;
   ServiceCatalog catalog_;
+  std::shared_ptr<const HookEngine> engine_;
   std::atomic<bool> draining_{false};
 };
 

@@ -394,7 +394,11 @@ class HttpSession : public SessionBase {
         .Int("bytes_in", static_cast<std::int64_t>(bytes_in_))
         .Int("bytes_out", static_cast<std::int64_t>(bytes_out));
     if (!info_.service_id.empty()) line.Str("service", info_.service_id);
-    if (!info_.hook_instance.empty()) line.Str("hookInstance", info_.hook_instance);
+    if (!info_.hook_instance.empty()) {
+      line.Str("hookInstance", info_.hook_instance)
+          .Int("cards", static_cast<std::int64_t>(info_.cards));
+      if (!info_.rules.empty()) line.Str("rules", info_.rules);
+    }
     if (!info_.error.empty()) line.Str("error", info_.error).Str("detail", info_.error_detail);
     if (ec) line.Str("write_error", ec.message());
     bytes_in_ = 0;

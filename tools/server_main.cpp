@@ -5,6 +5,8 @@
 #include <iostream>
 #include <memory>
 
+#include "engine/rule_set.hpp"
+#include "engine/rules/catalogue.hpp"
 #include "engine/terminology/terminology.hpp"
 #include "engine/version.hpp"
 #include "hooks/config.hpp"
@@ -30,7 +32,22 @@ int Serve(const cds::hooks::ServerConfig& config) {
   LogLine(LogLevel::kInfo, "terminology loaded")
       .Str("dir", config.terminology_dir)
       .Str("version", terminology.value().version());
-  auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default());
+  cds::engine::RuleSetOrErrors rules =
+      cds::engine::RuleSet::Create(cds::engine::rules::StewardshipCatalogue());
+  if (!rules.rule_set) {
+    for (const auto& e : rules.errors) {
+      LogLine(LogLevel::kError, "start-up failed").Str("error", "rules: " + e.ToString());
+      std::cerr << "cds-hooks-server: rules: " << e.ToString() << "\n";
+    }
+    return 1;
+  }
+  LogLine(LogLevel::kInfo, "rules loaded")
+      .Int("count", static_cast<std::int64_t>(rules.rule_set->rules().size()));
+  auto engine = std::make_shared<const cds::hooks::HookEngine>(
+      std::make_shared<const cds::engine::Terminology>(std::move(terminology).value()),
+      std::move(*rules.rule_set));
+  auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
+                                                     std::move(engine));
   cds::hooks::Server server(config, router);
   if (config.plain_http.enabled) {
     LogLine(LogLevel::kWarn, "plain HTTP listener enabled: development only, no TLS")

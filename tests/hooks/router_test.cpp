@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "tests/hooks/test_engine.hpp"
 #include "tests/hooks/test_files.hpp"
 
 namespace cds::hooks {
@@ -88,7 +89,7 @@ class RouterTest : public ::testing::Test {
     }
   }
 
-  Router router_{DefaultConfig(), ServiceCatalog::Default()};
+  Router router_{DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine()};
   RequestInfo info_;
 };
 
@@ -347,7 +348,7 @@ TEST_F(RouterTest, PreflightOnEveryRoute) {  // conformance point 32
 TEST_F(RouterTest, PreflightMaxAgeComesFromConfig) {
   ServerConfig config = DefaultConfig();
   config.cors.max_age_seconds = 42;
-  const Router router(config, ServiceCatalog::Default());
+  const Router router(config, ServiceCatalog::Default(), testing::TestEngine());
   const HttpResponse r = Handle(router, Request(http::verb::options, "/cds-services"));
   EXPECT_EQ(r[http::field::access_control_max_age], "42");
 }
@@ -365,7 +366,7 @@ class AllowlistRouterTest : public RouterTest {
     if (!origin.empty()) request.set(http::field::origin, origin);
     return Handle(allowlist_, std::move(request));
   }
-  Router allowlist_{AllowlistConfig(), ServiceCatalog::Default()};
+  Router allowlist_{AllowlistConfig(), ServiceCatalog::Default(), testing::TestEngine()};
 };
 
 TEST_F(AllowlistRouterTest, AllowedOriginIsEchoedWithVary) {
