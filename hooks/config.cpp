@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "hooks/feedback.hpp"
 #include "hooks/hook_request.hpp"
 
 #ifndef CDS_SOURCE_DIR
@@ -225,6 +226,7 @@ Options (override the config file, which overrides the defaults):
   --plain-http-port N    ALSO listen for plain HTTP on this port (development only; warns)
   --log-level LEVEL      debug | info | warn | error (default info)
   --terminology-dir DIR  value-set data files (default engine/terminology)
+  --now RFC3339          testing only: evaluate as of this instant instead of the clock
   --help                 print this help and exit
   --version              print the version and exit
 
@@ -254,13 +256,18 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.tls.require_client_cert = true;
       continue;
     }
-    static const std::vector<std::string_view> kWithValue = {
-        "--config",         "--bind",
-        "--port",           "--threads",
-        "--tls-cert",       "--tls-key",
-        "--tls-client-ca",  "--public-base-url",
-        "--log-level",      "--plain-http-port",
-        "--terminology-dir"};
+    static const std::vector<std::string_view> kWithValue = {"--config",
+                                                             "--bind",
+                                                             "--port",
+                                                             "--threads",
+                                                             "--tls-cert",
+                                                             "--tls-key",
+                                                             "--tls-client-ca",
+                                                             "--public-base-url",
+                                                             "--log-level",
+                                                             "--plain-http-port",
+                                                             "--terminology-dir",
+                                                             "--now"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -291,6 +298,10 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.log_level = value;
     } else if (opt == "--terminology-dir") {
       config.terminology_dir = value;
+    } else if (opt == "--now") {
+      const auto now = ParseRfc3339(value);
+      if (!now) return {CommandLineAction::kRun, "bad --now (an RFC 3339 date-time)"};
+      config.fixed_now = std::chrono::floor<std::chrono::seconds>(*now);
     } else if (opt == "--plain-http-port") {
       if (!ParseUnsigned(value, 65535, number)) {
         return {CommandLineAction::kRun, "bad --plain-http-port"};

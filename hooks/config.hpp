@@ -55,6 +55,9 @@ struct ServerConfig {
   PlainHttpConfig plain_http;
   std::string log_level = "info";  // debug | info | warn | error
   std::string terminology_dir;     // value sets (engine/terminology/*.json)
+  /// Testing only: evaluate every call as of this instant instead of the clock (golden tests
+  /// with fixed lookbacks). Logged as a warning at start-up.
+  std::optional<std::chrono::sys_seconds> fixed_now;
 };
 
 /// The defaults: https://127.0.0.1:8443 with the dev certificate from certs/dev/.

@@ -138,7 +138,8 @@ Router::Router(const ServerConfig& config, ServiceCatalog catalog,
                                  config.cors.allowed_origins.end(),
                                  "*") != config.cors.allowed_origins.end()),
       catalog_(std::move(catalog)),
-      engine_(std::move(engine)) {}
+      engine_(std::move(engine)),
+      fixed_now_(config.fixed_now) {}
 
 HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connection,
                             RequestInfo& info) const {
@@ -267,7 +268,8 @@ Result<HttpResponse> Router::ServiceCall(std::string body, const HttpRequest& re
   auto parsed = ParseHookRequest(std::move(body), service);
   if (!parsed) return parsed.error();
   info.hook_instance = parsed.value().hook_instance;
-  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now = fixed_now_.value_or(
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   auto outcome = engine_->Evaluate(parsed.value(), now);
   if (!outcome) return outcome.error();
   info.cards = outcome.value().cards.size();

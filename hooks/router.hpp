@@ -6,6 +6,8 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +76,7 @@ class Router {
   bool cors_any_origin_ = true;
   ServiceCatalog catalog_;
   std::shared_ptr<const HookEngine> engine_;
+  std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
 };
 

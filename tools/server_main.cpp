@@ -49,6 +49,9 @@ int Serve(const cds::hooks::ServerConfig& config) {
   auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
                                                      std::move(engine));
   cds::hooks::Server server(config, router);
+  if (config.fixed_now) {
+    LogLine(LogLevel::kWarn, "clock fixed by --now: testing only, lookbacks ignore the real time");
+  }
   if (config.plain_http.enabled) {
     LogLine(LogLevel::kWarn, "plain HTTP listener enabled: development only, no TLS")
         .Str("url", server.plain_url());

@@ -1135,6 +1135,9 @@ MedicationClass Classify(const Data& data, const fhir::CodeableConcept& cc) {
     if (!subsumed) kept.push_back(a);
   }
   result.agents = std::move(kept);
+  if (!result.agents.empty()) {
+    result.display = data.agents[static_cast<std::size_t>(result.agents.front())].display;
+  }
   for (Agent a : result.agents) {
     const auto& info = data.agents[static_cast<std::size_t>(a)];
     result.classes.InsertAll(info.classes);

@@ -237,6 +237,9 @@ enum class MatchSource : std::uint8_t {
 struct MedicationClass {
   std::vector<Agent> agents;       // sorted, unique
   std::vector<Agent> ingredients;  // sorted, unique
+  /// Human name of agents.front() from drugs.json ("divalproex sodium"), for card text; empty
+  /// when nothing was recognised (or for hand-built values in tests).
+  std::string display;
   DrugClassSet classes;
   DrugClassSet ingredient_classes;
   MatchSource source = MatchSource::kNone;

@@ -433,6 +433,9 @@ TEST(Medication, CombinationKeepsAllIngredients) {
   const MedicationClass meropenem = Term().ClassifyMedication(Text("meropenem"));
   EXPECT_THAT(meropenem.ingredients, ElementsAre(Agent::kMeropenem));
 
+  EXPECT_EQ(Term().ClassifyMedication(Text("Depakote ER 500 mg")).display, "divalproex sodium");
+  EXPECT_EQ(Term().ClassifyMedication(Text("Merrem 1 g IV q8h")).display, "meropenem");
+  EXPECT_EQ(Term().ClassifyMedication(Text("no drug here")).display, "");
   const MedicationClass unasyn = Term().ClassifyMedication(Text("Unasyn"));
   EXPECT_THAT(unasyn.ingredients, ElementsAre(Agent::kAmpicillin, Agent::kSulbactam));
 }

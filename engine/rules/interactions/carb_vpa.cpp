@@ -20,8 +20,9 @@ bool IsInactive(std::string_view status) {
          status == "completed" || status == "not-taken";
 }
 
-// The first agent of the class, as its stable name ("meropenem-vaborbactam").
+// The drug's human name ("divalproex sodium"), else the first agent's stable id.
 std::string AgentName(const MedicationClass& m) {
+  if (!m.display.empty()) return m.display;
   return m.agents.empty() ? std::string("medication") : std::string(ToString(m.agents.front()));
 }
 
