@@ -113,6 +113,101 @@ Handler Object(std::function<Handlers()> make) {
   };
 }
 
+// "7d", "48h", "90m": a lookback window.
+std::optional<std::chrono::seconds> ParseWindow(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+  if (ec != std::errc() || end != text.data() + text.size() - 1 || n == 0 || n > 100'000) {
+    return std::nullopt;
+  }
+  switch (text.back()) {
+    case 'd':
+      return std::chrono::days(n);
+    case 'h':
+      return std::chrono::hours(n);
+    case 'm':
+      return std::chrono::minutes(n);
+    default:
+      return std::nullopt;
+  }
+}
+
+Handler RuleOverrides(engine::RuleSetConfig& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsObject()) return path + ": expected an object of rule ids";
+    out.rules.clear();
+    for (const auto& rule : v.GetObject()) {
+      const std::string id(rule.name.GetString(), rule.name.GetStringLength());
+      const std::string rule_path = path + "." + id;
+      engine::RuleConfigOverride o;
+      if (!rule.value.IsObject()) return rule_path + ": expected an object";
+      bool enabled = true;
+      bool escalation = true;
+      std::string indicator;
+      std::map<std::string, std::string, std::less<>> windows;
+      Handlers h{
+          {"enabled", Bool(enabled)},
+          {"indicator", String(indicator)},
+          {"allow_escalation", Bool(escalation)},
+          {"lookbacks",
+           [&windows](const Value& w, const std::string& p) -> std::optional<std::string> {
+             if (!w.IsObject()) return p + ": expected an object of windows such as \"7d\"";
+             for (const auto& m : w.GetObject()) {
+               if (!m.value.IsString()) return p + "." + m.name.GetString() + ": expected \"7d\"";
+               windows.emplace(m.name.GetString(), m.value.GetString());
+             }
+             return std::nullopt;
+           }},
+      };
+      if (auto error = Section(rule.value, rule_path).Each(h)) return error;
+      if (rule.value.HasMember("enabled")) o.enabled = enabled;
+      if (rule.value.HasMember("allow_escalation")) o.allow_escalation = escalation;
+      if (!indicator.empty()) {
+        o.indicator = engine::ParseIndicator(indicator);
+        if (!o.indicator) return rule_path + ".indicator: expected info, warning or critical";
+      }
+      for (const auto& [name, text] : windows) {
+        const auto window = ParseWindow(text);
+        if (!window) {
+          return rule_path + ".lookbacks." + name + ": expected a window such as 30d, 48h or 90m";
+        }
+        o.lookbacks.emplace(name, *window);
+      }
+      out.rules.emplace(id, std::move(o));
+    }
+    return std::nullopt;
+  };
+}
+
+Handler Codings(std::vector<cards::Coding>& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsArray() || v.Empty()) return path + ": expected a non-empty array of Codings";
+    out.clear();
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      const std::string item = path + "[" + std::to_string(i) + "]";
+      cards::Coding coding;
+      if (!v[i].IsObject()) return item + ": expected {system, code, display}";
+      Handlers h{{"system", String(coding.system)},
+                 {"code", String(coding.code)},
+                 {"display", String(coding.display)}};
+      if (auto error = Section(v[i], item).Each(h)) return error;
+      out.push_back(std::move(coding));
+    }
+    return std::nullopt;
+  };
+}
+
+Handler Seconds(std::chrono::seconds& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsUint64() || v.GetUint64() > 7 * 24 * 3600) {
+      return path + ": expected seconds from 0 to 604800";
+    }
+    out = std::chrono::seconds(v.GetUint64());
+    return std::nullopt;
+  };
+}
+
 Handlers RootHandlers(ServerConfig& c) {
   return {
       {"bind", String(c.bind)},
@@ -121,6 +216,12 @@ Handlers RootHandlers(ServerConfig& c) {
       {"public_base_url", String(c.public_base_url)},
       {"log_level", String(c.log_level)},
       {"terminology_dir", String(c.terminology_dir)},
+      {"rules", RuleOverrides(c.rules)},
+      {"cards", Object([&c] {
+         return Handlers{{"override_reasons", Codings(c.override_reasons)},
+                         {"topic_system", String(c.topic_system)},
+                         {"order_sign_repeat_window_s", Seconds(c.order_sign_repeat_window)}};
+       })},
       {"tls", Object([&c] {
          return Handlers{{"cert_file", String(c.tls.cert_file)},
                          {"key_file", String(c.tls.key_file)},
@@ -331,6 +432,12 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
     return "log_level must be debug, info, warn or error";
   }
   if (c.limits.header_bytes < 1024) return "limits.header_bytes must be at least 1024";
+  cards::CardBuilderOptions card_options;
+  card_options.override_reasons = c.override_reasons;
+  card_options.topic_system = c.topic_system;
+  if (const auto errors = cards::ValidateCardBuilderOptions(card_options); !errors.empty()) {
+    return "cards: " + errors.front();
+  }
   for (const std::string& origin : c.cors.allowed_origins) {
     if (origin != "*" && !IsOrigin(origin)) {
       return "cors.allowed_origins: \"" + origin +

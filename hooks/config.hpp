@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "cards/card_builder.hpp"
+#include "engine/rule_config.hpp"
+
 namespace cds::hooks {
 
 struct TlsConfig {
@@ -58,6 +61,15 @@ struct ServerConfig {
   /// Testing only: evaluate every call as of this instant instead of the clock (golden tests
   /// with fixed lookbacks). Logged as a warning at start-up.
   std::optional<std::chrono::sys_seconds> fixed_now;
+
+  /// Per-rule overrides of the catalogue (enabled, indicator, escalation, lookbacks).
+  engine::RuleSetConfig rules;
+  /// Card options: the override reasons offered and the source.topic system.
+  std::vector<cards::Coding> override_reasons = cards::DefaultOverrideReasons();
+  std::string topic_system = std::string(cards::kDefaultTopicSystem);
+  /// order-sign does not repeat a card order-select showed for the same unchanged order
+  /// within this time.
+  std::chrono::seconds order_sign_repeat_window = std::chrono::hours(12);
 };
 
 /// The defaults: https://127.0.0.1:8443 with the dev certificate from certs/dev/.

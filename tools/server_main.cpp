@@ -33,7 +33,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
       .Str("dir", config.terminology_dir)
       .Str("version", terminology.value().version());
   cds::engine::RuleSetOrErrors rules =
-      cds::engine::RuleSet::Create(cds::engine::rules::StewardshipCatalogue());
+      cds::engine::RuleSet::Create(cds::engine::rules::StewardshipCatalogue(), config.rules);
   if (!rules.rule_set) {
     for (const auto& e : rules.errors) {
       LogLine(LogLevel::kError, "start-up failed").Str("error", "rules: " + e.ToString());
@@ -43,9 +43,13 @@ int Serve(const cds::hooks::ServerConfig& config) {
   }
   LogLine(LogLevel::kInfo, "rules loaded")
       .Int("count", static_cast<std::int64_t>(rules.rule_set->rules().size()));
+  cds::hooks::HookEngineOptions engine_options;
+  engine_options.cards.override_reasons = config.override_reasons;
+  engine_options.cards.topic_system = config.topic_system;
+  engine_options.seen_card_ttl = config.order_sign_repeat_window;
   auto engine = std::make_shared<const cds::hooks::HookEngine>(
       std::make_shared<const cds::engine::Terminology>(std::move(terminology).value()),
-      std::move(*rules.rule_set));
+      std::move(*rules.rule_set), std::move(engine_options));
   auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
                                                      std::move(engine));
   cds::hooks::Server server(config, router);

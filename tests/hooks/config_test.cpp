@@ -432,3 +432,62 @@ TEST(ExampleConfigTest, DocumentsEveryField) {
 
 }  // namespace
 }  // namespace cds::hooks
+
+namespace cds::hooks {
+namespace {
+
+TEST(RuleConfigTest, RulesAndCardsSectionsParse) {
+  ServerConfig c = DefaultConfig();
+  const auto error = ApplyConfigText(R"({
+    "rules": {"carb-vpa": {"indicator": "warning", "lookbacks": {"valproate-level": "48h"}},
+              "R03": {"enabled": false, "allow_escalation": false}},
+    "cards": {"override_reasons": [{"system": "https://h.example/r", "code": "x",
+                                    "display": "Other"}],
+              "order_sign_repeat_window_s": 60}
+  })",
+                                     "test", c);
+  ASSERT_EQ(error, std::nullopt) << *error;
+  const auto& vpa = c.rules.rules.at("carb-vpa");
+  EXPECT_EQ(vpa.indicator, engine::Indicator::kWarning);
+  EXPECT_EQ(vpa.lookbacks.at("valproate-level"), std::chrono::hours(48));
+  EXPECT_EQ(vpa.enabled, std::nullopt);
+  const auto& r03 = c.rules.rules.at("R03");
+  EXPECT_EQ(r03.enabled, false);
+  EXPECT_EQ(r03.allow_escalation, false);
+  ASSERT_EQ(c.override_reasons.size(), 1u);
+  EXPECT_EQ(c.override_reasons[0].display, "Other");
+  EXPECT_EQ(c.order_sign_repeat_window, std::chrono::seconds(60));
+}
+
+TEST(RuleConfigTest, BadRuleSettingsNameTheirPath) {
+  const struct {
+    const char* text;
+    const char* error;
+  } cases[] = {
+      {R"({"rules": {"carb-vpa": {"indicator": "severe"}}})",
+       "test: rules.carb-vpa.indicator: expected info, warning or critical"},
+      {R"({"rules": {"carb-vpa": {"lookbacks": {"valproate-level": "7 days"}}}})",
+       "test: rules.carb-vpa.lookbacks.valproate-level: expected a window such as 30d, 48h or "
+       "90m"},
+      {R"({"rules": {"carb-vpa": {"enabeld": true}}})",
+       "test: unknown setting \"rules.carb-vpa.enabeld\""},
+      {R"({"cards": {"override_reasons": []}})",
+       "test: cards.override_reasons: expected a non-empty array of Codings"},
+  };
+  for (const auto& c : cases) {
+    ServerConfig config = DefaultConfig();
+    EXPECT_EQ(ApplyConfigText(c.text, "test", config), std::optional<std::string>(c.error))
+        << c.text;
+  }
+}
+
+TEST(RuleConfigTest, OverrideReasonWithoutDisplayFailsValidation) {
+  ServerConfig c = DefaultConfig();
+  c.override_reasons = {{"https://h.example/r", "x", ""}};
+  const auto error = ValidateConfig(c);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_TRUE(error->starts_with("cards: ")) << *error;
+}
+
+}  // namespace
+}  // namespace cds::hooks
