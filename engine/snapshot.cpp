@@ -1135,15 +1135,21 @@ class Builder {
 
   void BuildSeverity() {
     SeverityFacts& s = snapshot_.severity;
+    // ICD-10-CM has no HAP code: HAP is pneumonia (J18.9, J15.x) plus the nosocomial condition
+    // code Y95, which EHRs usually record as a condition of its own.
+    bool pneumonia = false;
+    bool nosocomial = false;
     for (const ActiveCondition& c : snapshot_.conditions) {
       if (c.groups.Has(ConditionGroup::kSepsis) || c.groups.Has(ConditionGroup::kSepticShock)) {
         s.sepsis_or_septic_shock = true;
       }
-      if (c.groups.Has(ConditionGroup::kHap) || c.groups.Has(ConditionGroup::kVap) ||
-          (c.groups.Has(ConditionGroup::kPneumonia) && c.groups.Has(ConditionGroup::kNosocomial))) {
+      if (c.groups.Has(ConditionGroup::kHap) || c.groups.Has(ConditionGroup::kVap)) {
         s.hap_or_vap = true;
       }
+      pneumonia = pneumonia || c.groups.Has(ConditionGroup::kPneumonia);
+      nosocomial = nosocomial || c.groups.Has(ConditionGroup::kNosocomial);
     }
+    if (pneumonia && nosocomial) s.hap_or_vap = true;
     s.positive_blood_culture = !snapshot_.positive_blood_culture_ids.empty();
     s.icu = snapshot_.icu.in_icu;
   }

@@ -650,3 +650,27 @@ TEST_F(SnapshotTest, EmptyInputGivesEmptySnapshot) {
 
 }  // namespace
 }  // namespace cds::engine
+
+namespace cds::engine {
+namespace {
+
+std::string IcdCondition(std::string_view id, std::string_view code) {
+  return std::string(R"({"resourceType":"Condition","id":")") + std::string(id) +
+         R"(","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/)"
+         R"(condition-clinical","code":"active"}]},"code":{"coding":[{"system":)"
+         R"("http://hl7.org/fhir/sid/icd-10-cm","code":")" +
+         std::string(code) + R"("}]},"subject":{"reference":"Patient/p1"}})";
+}
+
+TEST_F(SnapshotTest, HapFromPneumoniaAndASeparateNosocomialCode) {
+  AddBundle({IcdCondition("pna", "J18.9"), IcdCondition("y95", "Y95")});
+  EXPECT_TRUE(Build().severity.hap_or_vap);
+}
+
+TEST_F(SnapshotTest, CommunityPneumoniaIsNotHap) {
+  AddBundle({IcdCondition("pna", "J18.9")});
+  EXPECT_FALSE(Build().severity.hap_or_vap);
+}
+
+}  // namespace
+}  // namespace cds::engine
