@@ -14,7 +14,7 @@ namespace {
 using std::chrono::days;
 using std::chrono::sys_seconds;
 
-const sys_seconds kNow{days(20780)};  // 2026-11-22
+const sys_seconds kNow{days(20780)};  // 2026-11-23
 
 MedicationClass Class(Agent agent, std::initializer_list<DrugClass> classes,
                       std::initializer_list<DrugClass> ingredient_classes = {}) {
