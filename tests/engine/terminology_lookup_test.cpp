@@ -197,6 +197,7 @@ TEST(Loinc, SusceptibilityMapsToDrug) {
       {"44-8", Agent::kAztreonam, M::kMic},
       {"32-3", Agent::kAmpicillinSulbactam, M::kMic},
       {"185-9", Agent::kCiprofloxacin, M::kMic},
+      {"20396-8", Agent::kLevofloxacin, M::kMic},  // cds-hooks-spec.md §10 example list
       {"516-5", Agent::kTrimethoprimSulfamethoxazole, M::kMic},
       {"25653-7", Agent::kFosfomycin, M::kMic},
       {"73625-6", Agent::kCeftazidimeAvibactam, M::kMic},
