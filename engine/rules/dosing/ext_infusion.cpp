@@ -149,8 +149,9 @@ RuleOutcome EvaluateExtInfusion(const PatientSnapshot& s, const RuleContext& con
   std::vector<Finding> findings;
   for (const DraftOrder* d : drafts) {
     const fhir::Dosage* dosage = dosing::MaintenanceDosage(d->request);
-    const std::optional<double> minutes =
-        dosage != nullptr ? dosing::InfusionMinutes(*dosage) : std::nullopt;
+    // Not a conditional expression: GCC 12 -O2 then misreports the optional as uninitialized.
+    std::optional<double> minutes;
+    if (dosage != nullptr) minutes = dosing::InfusionMinutes(*dosage);
     if (minutes && *minutes > 60) continue;
     if (!minutes && TextSaysExtended(dosage)) continue;
     if (mic.level != MicLevel::kUnreliable && !severe && mic.level != MicLevel::kTop) continue;
