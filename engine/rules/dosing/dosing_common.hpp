@@ -26,19 +26,16 @@
 #include "engine/rule.hpp"
 #include "engine/snapshot.hpp"
 
+#include "engine/rules/common.hpp"
+
 namespace cds::engine::rules::dosing {
 
-/// Statuses that mean the order/medication is not in effect.
-[[nodiscard]] bool IsInactiveStatus(std::string_view status) noexcept;
-
-/// The drug as ordered: medication text, else a display, else "system|code", else the agent id.
-[[nodiscard]] std::string OrderText(const DraftOrder& order);
-/// The first agent of the class as its stable name ("imipenem-cilastatin").
-[[nodiscard]] std::string AgentName(const MedicationClass& medication);
-[[nodiscard]] std::string ConceptText(const fhir::CodeableConcept& code);
-[[nodiscard]] OrderRef Ref(const DraftOrder& order);
-/// "Draft order: <text>" on MedicationRequest.medication.
-[[nodiscard]] Evidence DraftEvidence(const DraftOrder& order);
+using rules::AgentName;
+using rules::ConceptText;
+using rules::DraftEvidence;
+using rules::IsInactiveStatus;
+using rules::OrderText;
+using rules::Ref;
 [[nodiscard]] std::string_view ResourceType(MedicationSource source) noexcept;
 /// "Active MedicationStatement (active): <text>[, <time>]" on <Type>.medication.
 [[nodiscard]] Evidence ActiveEvidence(const ActiveMedication& medication);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/rules/citations.hpp"
+#include "engine/rules/common.hpp"
 #include "engine/snapshot.hpp"
 
 namespace cds::engine::rules {
@@ -15,35 +16,6 @@ bool IsCarbPlus(const MedicationClass& m) {
 
 bool IsValproate(const MedicationClass& m) { return m.ContainsClass(DrugClass::kValproate); }
 
-bool IsInactive(std::string_view status) {
-  return status == "stopped" || status == "entered-in-error" || status == "cancelled" ||
-         status == "completed" || status == "not-taken";
-}
-
-// The drug's human name ("divalproex sodium"), else the first agent's stable id.
-std::string AgentName(const MedicationClass& m) {
-  if (!m.display.empty()) return m.display;
-  return m.agents.empty() ? std::string("medication") : std::string(ToString(m.agents.front()));
-}
-
-std::string ConceptText(const fhir::CodeableConcept& cc) {
-  if (!cc.text.empty()) return cc.text;
-  for (const fhir::Coding& c : cc.coding) {
-    if (!c.display.empty()) return c.display;
-  }
-  for (const fhir::Coding& c : cc.coding) {
-    if (!c.code.empty()) return c.system + "|" + c.code;
-  }
-  return "";
-}
-
-std::string OrderText(const DraftOrder& d) {
-  std::string text = ConceptText(d.request.medication.Code());
-  if (text.empty()) text = d.request.medication.reference.display;
-  if (text.empty()) text = AgentName(d.medication);
-  return text;
-}
-
 std::string_view ResourceType(MedicationSource source) {
   switch (source) {
     case MedicationSource::kMedicationRequest:
@@ -54,19 +26,6 @@ std::string_view ResourceType(MedicationSource source) {
       return "MedicationAdministration";
   }
   return "MedicationRequest";
-}
-
-OrderRef Ref(const DraftOrder& d) {
-  return OrderRef{.resource_type = "MedicationRequest",
-                  .id = d.request.id,
-                  .selected = d.selected,
-                  .draft = true,
-                  .display = OrderText(d)};
-}
-
-Evidence DraftEvidence(const DraftOrder& d) {
-  return Evidence{"MedicationRequest/" + d.request.id, "MedicationRequest.medication",
-                  "Draft order: " + OrderText(d)};
 }
 
 Evidence ActiveEvidence(const ActiveMedication& m) {
@@ -139,7 +98,7 @@ RuleOutcome EvaluateCarbVpa(const PatientSnapshot& s, const RuleContext& context
   bool any_relevant_draft = false;
   std::vector<const DraftOrder*> vpa_drafts;
   for (const DraftOrder& d : s.draft_orders) {
-    if (IsInactive(d.request.status)) continue;
+    if (IsInactiveStatus(d.request.status)) continue;
     if (IsCarbPlus(d.medication) || IsValproate(d.medication)) any_relevant_draft = true;
     if (IsValproate(d.medication)) {
       vpa_drafts.push_back(&d);
@@ -151,7 +110,7 @@ RuleOutcome EvaluateCarbVpa(const PatientSnapshot& s, const RuleContext& context
   std::vector<const ActiveMedication*> active_vpa;
   std::vector<const ActiveMedication*> active_carb;
   for (const ActiveMedication& m : s.active_medications) {
-    if (IsInactive(m.status)) continue;
+    if (IsInactiveStatus(m.status)) continue;
     if (IsValproate(m.medication)) active_vpa.push_back(&m);
     if (IsCarbPlus(m.medication)) active_carb.push_back(&m);
   }
@@ -159,7 +118,7 @@ RuleOutcome EvaluateCarbVpa(const PatientSnapshot& s, const RuleContext& context
   std::vector<Finding> findings;
   bool any_carb_draft = false;
   for (const DraftOrder& d : s.draft_orders) {
-    if (IsInactive(d.request.status) || !IsCarbPlus(d.medication)) continue;
+    if (IsInactiveStatus(d.request.status) || !IsCarbPlus(d.medication)) continue;
     any_carb_draft = true;
     if (active_vpa.empty() && vpa_drafts.empty()) continue;
     FindingSpec spec;

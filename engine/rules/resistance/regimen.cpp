@@ -6,17 +6,6 @@
 namespace cds::engine::rules::resistance {
 namespace {
 
-std::string ConceptText(const fhir::CodeableConcept& cc) {
-  if (!cc.text.empty()) return cc.text;
-  for (const fhir::Coding& c : cc.coding) {
-    if (!c.display.empty()) return c.display;
-  }
-  for (const fhir::Coding& c : cc.coding) {
-    if (!c.code.empty()) return c.system + "|" + c.code;
-  }
-  return "";
-}
-
 std::string_view ResourceType(MedicationSource source) {
   switch (source) {
     case MedicationSource::kMedicationRequest:
@@ -121,11 +110,6 @@ Activity Expected(const MedicationClass& m, const Isolate& isolate) {
 
 }  // namespace
 
-bool IsInactiveStatus(std::string_view status) noexcept {
-  return status == "stopped" || status == "entered-in-error" || status == "cancelled" ||
-         status == "completed" || status == "not-taken";
-}
-
 bool IsSystemicAntibacterial(const MedicationClass& m) noexcept {
   return m.known() && m.Is(DrugClass::kAntibacterial) && !m.Is(DrugClass::kTopicalOnly) &&
          !m.non_systemic_hint;
@@ -133,30 +117,6 @@ bool IsSystemicAntibacterial(const MedicationClass& m) noexcept {
 
 bool IsGramNegativeActive(const MedicationClass& m) noexcept {
   return IsSystemicAntibacterial(m) && m.Is(DrugClass::kGramNegativeActive);
-}
-
-std::string AgentName(const MedicationClass& m) {
-  return m.agents.empty() ? std::string("medication") : std::string(ToString(m.agents.front()));
-}
-
-std::string OrderText(const DraftOrder& d) {
-  std::string text = ConceptText(d.request.medication.Code());
-  if (text.empty()) text = d.request.medication.reference.display;
-  if (text.empty()) text = AgentName(d.medication);
-  return text;
-}
-
-OrderRef Ref(const DraftOrder& d) {
-  return OrderRef{.resource_type = "MedicationRequest",
-                  .id = d.request.id,
-                  .selected = d.selected,
-                  .draft = true,
-                  .display = OrderText(d)};
-}
-
-Evidence DraftEvidence(const DraftOrder& d) {
-  return Evidence{"MedicationRequest/" + d.request.id, "MedicationRequest.medication",
-                  "Draft order: " + OrderText(d)};
 }
 
 std::vector<const Isolate*> IsolatesInLookback(const PatientSnapshot& s,

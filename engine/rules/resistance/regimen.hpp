@@ -41,23 +41,24 @@
 #include "engine/rule.hpp"
 #include "engine/snapshot.hpp"
 
+#include "engine/rules/common.hpp"
+
 namespace cds::engine::rules::resistance {
+
+using rules::AgentName;
+using rules::ConceptText;
+using rules::DraftEvidence;
+using rules::IsInactiveStatus;
+using rules::OrderText;
+using rules::Ref;
 
 // ---------------------------------------------------------------------------------------------
 // Orders.
 
-/// stopped, cancelled, completed, entered-in-error, not-taken.
-[[nodiscard]] bool IsInactiveStatus(std::string_view status) noexcept;
 /// A systemic antibacterial (see file comment).
 [[nodiscard]] bool IsSystemicAntibacterial(const MedicationClass& m) noexcept;
 /// Systemic and Gram-negative-active.
 [[nodiscard]] bool IsGramNegativeActive(const MedicationClass& m) noexcept;
-/// The first agent's stable name ("meropenem-vaborbactam"), or "medication".
-[[nodiscard]] std::string AgentName(const MedicationClass& m);
-/// What the prescriber wrote: text, else first display, else the agent name.
-[[nodiscard]] std::string OrderText(const DraftOrder& d);
-[[nodiscard]] OrderRef Ref(const DraftOrder& d);
-[[nodiscard]] Evidence DraftEvidence(const DraftOrder& d);
 /// Active (not inactive status), systemic drafts for which `pred` holds.
 template <typename Pred>
 [[nodiscard]] std::vector<const DraftOrder*> Drafts(const PatientSnapshot& s, Pred pred) {

@@ -13,29 +13,26 @@
 #include "engine/rule.hpp"
 #include "engine/snapshot.hpp"
 
+#include "engine/rules/common.hpp"
+
 namespace cds::engine::rules::site {
 
-/// Draft orders that are no longer live (a draft Bundle may carry them).
-[[nodiscard]] bool IsInactiveOrder(std::string_view status) noexcept;
+using rules::AgentName;
+using rules::ConceptText;
+using rules::DraftEvidence;
+using rules::IsInactiveStatus;
+using rules::OrderText;
+using rules::Ref;
 
 /// The drafts (not inactive) whose classification satisfies `pred`, in input order.
 template <typename Pred>
 [[nodiscard]] std::vector<const DraftOrder*> Drafts(const PatientSnapshot& s, Pred pred) {
   std::vector<const DraftOrder*> out;
   for (const DraftOrder& d : s.draft_orders) {
-    if (!IsInactiveOrder(d.request.status) && pred(d.medication)) out.push_back(&d);
+    if (!IsInactiveStatus(d.request.status) && pred(d.medication)) out.push_back(&d);
   }
   return out;
 }
-
-/// The drug's human name (MedicationClass::display, "imipenem and cilastatin"), else the first
-/// agent's stable id ("tigecycline"), else "medication" (as R05 carb-vpa names drugs).
-[[nodiscard]] std::string AgentName(const MedicationClass& m);
-/// The drug as ordered (concept text, display, reference display, else the agent name).
-[[nodiscard]] std::string OrderText(const DraftOrder& d);
-[[nodiscard]] OrderRef Ref(const DraftOrder& d);
-/// {"MedicationRequest/<id>", "MedicationRequest.medication", "Draft order: <text>"}.
-[[nodiscard]] Evidence DraftEvidence(const DraftOrder& d);
 
 /// "2026-11-19" (the date part of the original text), or "date unknown".
 [[nodiscard]] std::string DateText(const std::optional<fhir::DateTime>& t);
