@@ -50,6 +50,18 @@ CurlResult Curl(const std::string& args) {
   return result;
 }
 
+// The access log line is written once the response has been sent, so a client can read its
+// response a moment before the line reaches the log: wait for it.
+std::string WaitForLog(ServerProcess& server, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string log = server.Log();
+  while (log.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    log = server.Log();
+  }
+  return log;
+}
+
 std::string JsonArg(const std::string& body) {
   return "-H 'Content-Type: application/json' --data-binary @" + WriteTempFile("req.json", body);
 }
@@ -211,7 +223,7 @@ TEST_F(ServerTest, TokensNeverReachTheLog) {
   const auto r = Curl("-H 'Authorization: Bearer SECRET-JWT-43' " + JsonArg(body) + " " +
                       server_->Url(kSelect));
   EXPECT_EQ(r.status, 200) << r.body;
-  const std::string log = server_->Log();
+  const std::string log = WaitForLog(*server_, "580551c0-9fac-4609-9d4f-9ac362f74278");
   EXPECT_NE(log.find("580551c0-9fac-4609-9d4f-9ac362f74278"), std::string::npos);
   EXPECT_EQ(log.find("SECRET-ACCESS-TOKEN-42"), std::string::npos);
   EXPECT_EQ(log.find("SECRET-JWT-43"), std::string::npos);
@@ -220,7 +232,9 @@ TEST_F(ServerTest, TokensNeverReachTheLog) {
 TEST_F(ServerTest, RequestIdIsEchoed) {
   const auto r = Curl("-H 'X-Request-Id: ehr-trace-123' " + server_->Url("/cds-services"));
   EXPECT_NE(r.headers.find("x-request-id: ehr-trace-123"), std::string::npos);
-  EXPECT_NE(server_->Log().find(R"("request_id":"ehr-trace-123")"), std::string::npos);
+  EXPECT_NE(WaitForLog(*server_, R"("request_id":"ehr-trace-123")")
+                .find(R"("request_id":"ehr-trace-123")"),
+            std::string::npos);
 }
 
 // A client that trickles its header is cut off by the header deadline while others are served.
