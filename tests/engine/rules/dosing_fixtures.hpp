@@ -15,6 +15,7 @@
 #include "engine/rule.hpp"
 #include "engine/rule_config.hpp"
 #include "engine/snapshot.hpp"
+#include "tests/engine/rules/organism_fixtures.hpp"
 
 namespace cds::engine::rules::dosing_test {
 
@@ -171,15 +172,7 @@ inline Evidence ReportedCrClEvidence(const std::string& text) {
                   "Cockcroft-Gault creatinine clearance (35591-7) " + text + " mL/min, 2026-11-21"};
 }
 
-inline OrganismClass Organism(std::string id, std::string name,
-                              std::initializer_list<OrganismGroup> groups) {
-  OrganismClass o;
-  o.id = std::move(id);
-  o.canonical_name = std::move(name);
-  o.groups = OrganismGroupSet(groups);
-  o.source = MatchSource::kCode;
-  return o;
-}
+using fixtures::Organism;
 inline OrganismClass EColi() {
   return Organism("escherichia-coli", "Escherichia coli",
                   {OrganismGroup::kEnterobacterales, OrganismGroup::kGramNegative});

@@ -17,6 +17,7 @@
 #include "engine/rule.hpp"
 #include "engine/rule_config.hpp"
 #include "engine/snapshot.hpp"
+#include "tests/engine/rules/organism_fixtures.hpp"
 
 namespace cds::engine::rules::testing {
 
@@ -138,15 +139,7 @@ inline ActiveMedication Active(std::string id, std::string text, MedicationClass
   return a;
 }
 
-inline OrganismClass Organism(std::string id, std::string name,
-                              std::initializer_list<OrganismGroup> groups) {
-  OrganismClass o;
-  o.id = std::move(id);
-  o.canonical_name = std::move(name);
-  o.groups = OrganismGroupSet(groups);
-  o.source = MatchSource::kCode;
-  return o;
-}
+using fixtures::Organism;
 inline OrganismClass Kpn() {
   return Organism("klebsiella-pneumoniae", "Klebsiella pneumoniae",
                   {OrganismGroup::kEnterobacterales, OrganismGroup::kGramNegative});

@@ -16,6 +16,7 @@
 
 #include "engine/rule.hpp"
 #include "engine/snapshot.hpp"
+#include "tests/engine/rules/organism_fixtures.hpp"
 
 namespace cds::engine::rules::site_test {
 
@@ -140,15 +141,7 @@ inline Evidence CondEv(const std::string& id, const std::string& value) {
   return Evidence{"Condition/" + id, "Condition.code", value};
 }
 
-inline OrganismClass Organism(std::string id, std::string name,
-                              std::initializer_list<OrganismGroup> groups) {
-  OrganismClass o;
-  o.id = std::move(id);
-  o.canonical_name = std::move(name);
-  o.groups = OrganismGroupSet(groups);
-  o.source = MatchSource::kCode;
-  return o;
-}
+using fixtures::Organism;
 inline OrganismClass Ecoli() {
   return Organism("escherichia-coli", "Escherichia coli",
                   {OrganismGroup::kEnterobacterales, OrganismGroup::kGramNegative});
