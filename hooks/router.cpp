@@ -4,6 +4,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <cctype>
 #include <ctime>
+#include <future>
 #include <random>
 
 #include "hooks/feedback.hpp"
@@ -120,6 +121,21 @@ std::string Hex(std::uint64_t value) {
 
 }  // namespace
 
+// Everything one service or feedback call carries from step to step. Owned by a shared_ptr
+// that each asynchronous step keeps alive; only one step runs at a time, so no locking.
+struct Router::Call {
+  http::request_header<> header;  // the request without its body (for the response)
+  std::string body;               // moved into the parser by the parse step
+  ConnectionInfo connection;
+  RequestInfo* info = nullptr;  // the session's, valid until respond is called
+  Respond respond;
+  RouteKind kind = RouteKind::kNone;
+  const ServiceDefinition* service = nullptr;
+  std::optional<HookRequest> hook;     // after ParseServiceCall
+  std::optional<HookOutcome> outcome;  // after Evaluate
+  std::chrono::sys_seconds now{};
+};
+
 std::string RequestIdFor(std::string_view client_value) {
   const bool acceptable = !client_value.empty() && client_value.size() <= 128 &&
                           std::all_of(client_value.begin(), client_value.end(), [](char c) {
@@ -141,13 +157,12 @@ Router::Router(const ServerConfig& config, ServiceCatalog catalog,
       engine_(std::move(engine)),
       fixed_now_(config.fixed_now) {}
 
-HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connection,
-                            RequestInfo& info) const {
+void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
+                    Respond respond) const {
   info.request_id = RequestIdFor(request["X-Request-Id"]);
-  const std::string target(request.target());
-  const RouteMatch route = MatchRoute(target);
+  const RouteMatch route = MatchRoute(request.target());
   const auto fail = [&](Error error) {
-    return ErrorResponse(error, request.base(), connection, info);
+    respond(ErrorResponse(error, request.base(), connection, info));
   };
   if (route.kind == RouteKind::kNone) {
     return fail({HookError::kNotFound, "", "no such path", ""});
@@ -170,7 +185,7 @@ HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connect
                 std::string(request.method_string()) + " is not allowed here", ""};
     response = ErrorResponse(error, request.base(), connection, info);
     response.set(http::field::allow, AllowFor(route.kind));
-    return response;
+    return respond(std::move(response));
   } else if (route.kind == RouteKind::kDiscovery) {
     response = Discovery(request);
   } else if (route.kind == RouteKind::kHealth || route.kind == RouteKind::kReady) {
@@ -180,16 +195,29 @@ HttpResponse Router::Handle(HttpRequest&& request, const ConnectionInfo& connect
       return fail(
           {HookError::kUnsupportedMediaType, "", "Content-Type must be application/json", ""});
     }
-    // Only the body is moved out: the header stays valid for the response.
-    Result<HttpResponse> handled =
-        route.kind == RouteKind::kService
-            ? ServiceCall(std::move(request.body()), request, *service, info)
-            : Feedback(std::move(request.body()), request);
-    if (!handled) return fail(handled.error());
-    response = std::move(handled).value();
+    auto call = std::make_shared<Call>();
+    call->body = std::move(request.body());
+    call->header = std::move(request.base());
+    call->connection = connection;
+    call->info = &info;
+    call->respond = std::move(respond);
+    call->kind = route.kind;
+    call->service = service;
+    call->now = fixed_now_.value_or(
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    return Resume(std::move(call), &Router::Authenticate);
   }
   Finish(request.base(), connection, info, response);
-  return response;
+  respond(std::move(response));
+}
+
+HttpResponse Router::HandleSync(HttpRequest&& request, const ConnectionInfo& connection,
+                                RequestInfo& info) const {
+  std::promise<HttpResponse> promise;
+  std::future<HttpResponse> future = promise.get_future();
+  Handle(std::move(request), connection, info,
+         [&promise](HttpResponse response) { promise.set_value(std::move(response)); });
+  return future.get();
 }
 
 HttpResponse Router::ErrorResponse(const Error& error, const http::request_header<>& request,
@@ -262,30 +290,74 @@ HttpResponse Router::Health(const HttpRequest& request, bool readiness) const {
   return JsonResponse(http::status::ok, request.version(), R"({"status":"ready"})");
 }
 
-Result<HttpResponse> Router::ServiceCall(std::string body, const HttpRequest& request,
-                                         const ServiceDefinition& service,
-                                         RequestInfo& info) const {
-  auto parsed = ParseHookRequest(std::move(body), service);
-  if (!parsed) return parsed.error();
-  info.hook_instance = parsed.value().hook_instance;
-  const auto now = fixed_now_.value_or(
-      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
-  auto outcome = engine_->Evaluate(parsed.value(), now);
-  if (!outcome) return outcome.error();
+void Router::Resume(CallPtr call, void (Router::*step)(CallPtr) const) const {
+  try {
+    (this->*step)(call);
+  } catch (const std::exception& e) {
+    if (call->respond) {
+      Fail(call, Error{HookError::kInternal, "", "", std::string("exception: ") + e.what()});
+    }
+  }
+}
+
+void Router::Complete(const CallPtr& call, HttpResponse response) const {
+  Finish(call->header, call->connection, *call->info, response);
+  // Move the responder out first: whatever it does, the call's state is no longer needed.
+  Respond respond = std::move(call->respond);
+  respond(std::move(response));
+}
+
+void Router::Fail(const CallPtr& call, const Error& error) const {
+  Respond respond = std::move(call->respond);
+  respond(ErrorResponse(error, call->header, call->connection, *call->info));
+}
+
+// Step 1 (service and feedback calls): who is calling. Without an authenticator configured
+// every caller is accepted; JWT verification plugs in here (issue 6).
+void Router::Authenticate(CallPtr call) const {
+  if (call->kind == RouteKind::kFeedback) return ParseFeedbackCall(std::move(call));
+  ParseServiceCall(std::move(call));
+}
+
+// Step 2: the body → a validated HookRequest.
+void Router::ParseServiceCall(CallPtr call) const {
+  auto parsed = ParseHookRequest(std::move(call->body), *call->service);
+  if (!parsed) return Fail(call, parsed.error());
+  call->info->hook_instance = parsed.value().hook_instance;
+  call->hook.emplace(std::move(parsed).value());
+  ResolvePrefetch(std::move(call));
+}
+
+// Step 3: prefetch keys the client did not fill are fetched from fhirServer (issue 5). Until
+// a resolver is configured, what the client sent is what the engine sees.
+void Router::ResolvePrefetch(CallPtr call) const { Evaluate(std::move(call)); }
+
+// Step 4: the engine (pure CPU, on the calling thread).
+void Router::Evaluate(CallPtr call) const {
+  auto outcome = engine_->Evaluate(*call->hook, call->now);
+  if (!outcome) return Fail(call, outcome.error());
+  RequestInfo& info = *call->info;
   info.cards = outcome.value().cards.size();
   for (const std::string& id : outcome.value().fired_rule_ids) {
     if (!info.rules.empty()) info.rules.push_back(',');
     info.rules.append(id);
   }
-  return JsonResponse(http::status::ok, request.version(),
-                      std::move(outcome.value().response_json));
+  call->outcome.emplace(std::move(outcome).value());
+  RecordCall(std::move(call));
 }
 
-Result<HttpResponse> Router::Feedback(std::string body, const HttpRequest& request) const {
-  auto parsed = ParseFeedback(std::move(body));
-  if (!parsed) return parsed.error();
+// Step 5: the audit record is committed before the response is written (issue 7).
+void Router::RecordCall(CallPtr call) const {
+  HttpResponse response = JsonResponse(http::status::ok, call->header.version(),
+                                       std::move(call->outcome->response_json));
+  Complete(call, std::move(response));
+}
+
+void Router::ParseFeedbackCall(CallPtr call) const {
+  auto parsed = ParseFeedback(std::move(call->body));
+  if (!parsed) return Fail(call, parsed.error());
   // Spec §7 defines no body; empty objects are banned on the wire, so the body is empty.
-  return HttpResponse(http::status::ok, request.version());
+  Complete(call, HttpResponse(http::status::ok, call->header.version()));
 }
 
 }  // namespace cds::hooks

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +37,14 @@ struct RequestInfo {
 
 /// Per-connection facts the router needs.
 struct ConnectionInfo {
-  bool secure = true;  // arrived over TLS (HSTS is only sent then)
+  bool secure = true;                 // arrived over TLS (HSTS is only sent then)
+  std::string peer;                   // client address, for per-client limits and logs
+  bool client_cert_verified = false;  // mTLS: the peer presented a certificate the CA verified
 };
+
+/// Receives the one response to a request. Called exactly once, on any thread, possibly
+/// before Handle returns.
+using Respond = std::function<void(HttpResponse)>;
 
 class Router {
  public:
@@ -44,10 +52,18 @@ class Router {
   Router(const ServerConfig& config, ServiceCatalog catalog,
          std::shared_ptr<const HookEngine> engine);
 
-  /// Handles one complete request. Thread-safe; never throws for bad input (a bug may throw,
-  /// and the session answers 500 then). Sets keep-alive from the request.
-  [[nodiscard]] HttpResponse Handle(HttpRequest&& request, const ConnectionInfo& connection,
-                                    RequestInfo& info) const;
+  /// Handles one complete request and passes the response to `respond`. Steps that wait for
+  /// I/O (prefetch fetches, key sets, the audit commit) complete asynchronously, on whichever
+  /// thread finished the I/O; no thread blocks. `info` must stay valid until `respond` is
+  /// called, and is not touched afterwards. Thread-safe; never throws for bad input (a bug may
+  /// throw before `respond` is called, and the session answers 500 then). Sets keep-alive from
+  /// the request.
+  void Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
+              Respond respond) const;
+
+  /// Blocking form of Handle for tests and tools: waits for the response.
+  [[nodiscard]] HttpResponse HandleSync(HttpRequest&& request, const ConnectionInfo& connection,
+                                        RequestInfo& info) const;
 
   /// The response for `error` to `request` (used by Handle and by the session for transport
   /// errors such as 413/431, where only the header may have been read).
@@ -63,10 +79,24 @@ class Router {
   [[nodiscard]] const ServiceCatalog& catalog() const noexcept { return catalog_; }
 
  private:
+  struct Call;  // one POST to a service or its feedback route, carried through async steps
+  using CallPtr = std::shared_ptr<Call>;
+
   HttpResponse Discovery(const HttpRequest& request) const;
-  Result<HttpResponse> ServiceCall(std::string body, const HttpRequest& request,
-                                   const ServiceDefinition& service, RequestInfo& info) const;
-  Result<HttpResponse> Feedback(std::string body, const HttpRequest& request) const;
+  // Service call steps, in order; each either fails the call or passes it to the next.
+  void Authenticate(CallPtr call) const;
+  void ParseServiceCall(CallPtr call) const;
+  void ResolvePrefetch(CallPtr call) const;
+  void Evaluate(CallPtr call) const;
+  void RecordCall(CallPtr call) const;
+  // Feedback steps (after Authenticate).
+  void ParseFeedbackCall(CallPtr call) const;
+  // Runs a step of `call`, from Handle or from an asynchronous completion: a bug that throws
+  // answers 500 (if nothing was answered yet) instead of ending the process.
+  void Resume(CallPtr call, void (Router::*step)(CallPtr) const) const;
+  // Ends a call: the success response, or the error response for `error`.
+  void Complete(const CallPtr& call, HttpResponse response) const;
+  void Fail(const CallPtr& call, const Error& error) const;
   HttpResponse Health(const HttpRequest& request, bool readiness) const;
   HttpResponse Preflight(const HttpRequest& request) const;
   void Finish(const boost::beast::http::request_header<>& request, const ConnectionInfo& connection,

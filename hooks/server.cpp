@@ -126,10 +126,12 @@ class SessionBase {
 };
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(const ServerConfig& cfg, std::shared_ptr<Router> r)
+  Impl(const ServerConfig& cfg, std::shared_ptr<Router> r, std::shared_ptr<net::io_context> io)
       : config(cfg),
         router(std::move(r)),
-        ioc(static_cast<int>(ThreadCount(cfg))),
+        ioc_owner(io ? std::move(io)
+                     : std::make_shared<net::io_context>(static_cast<int>(ThreadCount(cfg)))),
+        ioc(*ioc_owner),
         control(net::make_strand(ioc)),
         tls_context(ssl::context::tls_server),
         tls_acceptor(control),
@@ -154,7 +156,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       sessions.erase(session);
       last = sessions.empty() && stopping.load();
     }
-    if (last) net::post(control, [self = shared_from_this()] { self->drain_timer.cancel(); });
+    if (last) net::post(control, [self = shared_from_this()] { self->Finish(); });
   }
 
   std::vector<std::shared_ptr<SessionBase>> LiveSessions() {
@@ -185,11 +187,18 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void Accept(bool secure);
   void StartStop();
+  // Every connection is closed after a stop: end the event loop, which may still hold idle
+  // work of the router's clients (pooled FHIR connections, timers).
+  void Finish() {
+    drain_timer.cancel();
+    ioc.stop();
+  }
   void ForceCloseAll();
 
   ServerConfig config;
   std::shared_ptr<Router> router;
-  net::io_context ioc;
+  std::shared_ptr<net::io_context> ioc_owner;
+  net::io_context& ioc;
   // Listeners, signals and the drain timer live on one strand: stopping closes the acceptors
   // while their accept handlers may be running.
   net::strand<net::io_context::executor_type> control;
@@ -210,7 +219,9 @@ template <typename Derived>
 class HttpSession : public SessionBase {
  public:
   HttpSession(std::shared_ptr<Server::Impl> server, std::string peer)
-      : server_(std::move(server)), peer_(std::move(peer)) {}
+      : server_(std::move(server)), peer_(std::move(peer)) {
+    connection_.peer = peer_;
+  }
 
   void Drain() override {
     net::dispatch(Self().stream().get_executor(), [self = Self().shared_from_this()] {
@@ -295,18 +306,24 @@ class HttpSession : public SessionBase {
     target_ = std::string(request.target().substr(0, request.target().find('?')));
     bytes_in_ = request.body().size();
     info_ = RequestInfo{};
-    HttpResponse response;
+    // The router answers through this callback, maybe later and on another thread (after a
+    // prefetch fetch or the audit commit); the write always happens on this session's strand.
+    auto respond = [self = Self().shared_from_this()](HttpResponse response) {
+      net::post(self->stream().get_executor(),
+                [self, r = std::move(response)]() mutable { self->Write(std::move(r), false); });
+    };
     try {
-      response = server_->router->Handle(std::move(request), connection_, info_);
+      server_->router->Handle(std::move(request), connection_, info_, std::move(respond));
     } catch (const std::exception& e) {
-      // A bug, not bad input: answer 500 without detail, log what happened.
+      // A bug, not bad input: answer 500 without detail, log what happened. (Handle throws
+      // only before it has called respond.)
       http::request_header<> header;
       header.version(11);
-      response = server_->router->ErrorResponse(
-          Error{HookError::kInternal, "", "", std::string("exception: ") + e.what()}, header,
-          connection_, info_);
+      Write(server_->router->ErrorResponse(
+                Error{HookError::kInternal, "", "", std::string("exception: ") + e.what()}, header,
+                connection_, info_),
+            false);
     }
-    Write(std::move(response), false);
   }
 
   // Read errors: some get an HTTP answer (and then the connection closes), the rest just close.
@@ -476,6 +493,13 @@ class TlsSession final : public HttpSession<TlsSession>,
           .Str("error", ec.message());
       return Close(ec, "handshake");
     }
+    // With mTLS configured, OpenSSL has verified any certificate the client presented against
+    // the client CA; a certificate present after the handshake is a verified one.
+    if (X509* cert = SSL_get_peer_certificate(stream_.native_handle())) {
+      connection_.client_cert_verified =
+          SSL_get_verify_result(stream_.native_handle()) == X509_V_OK;
+      X509_free(cert);
+    }
     DoRead();
   }
 
@@ -556,7 +580,7 @@ void Server::Impl::StartStop() {
   signals.cancel(ignored);
   const auto live = LiveSessions();
   for (const auto& session : live) session->Drain();
-  if (live.empty()) return;
+  if (live.empty()) return Finish();
   drain_timer.expires_after(config.timeouts.drain);
   drain_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec) return;  // cancelled: every session finished in time
@@ -569,8 +593,9 @@ void Server::Impl::ForceCloseAll() {
   for (const auto& session : LiveSessions()) session->ForceClose();
 }
 
-Server::Server(const ServerConfig& config, std::shared_ptr<Router> router)
-    : impl_(std::make_shared<Impl>(config, std::move(router))) {
+Server::Server(const ServerConfig& config, std::shared_ptr<Router> router,
+               std::shared_ptr<net::io_context> io)
+    : impl_(std::make_shared<Impl>(config, std::move(router), std::move(io))) {
   ConfigureTls(impl_->tls_context, config.tls);
   impl_->Listen(impl_->tls_acceptor, config.bind, config.port, "https listener");
   if (config.plain_http.enabled) {

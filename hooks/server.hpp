@@ -2,6 +2,7 @@
 // deadline on every I/O step, explicit parser limits, graceful drain on SIGINT/SIGTERM.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,7 +16,11 @@ class Server {
  public:
   /// Builds the TLS context and binds the listeners. Throws std::runtime_error with a message
   /// naming the file or address on start-up failure (unreadable certificate, port in use).
-  Server(const ServerConfig& config, std::shared_ptr<Router> router);
+  /// `io` is the event loop the server runs; pass the one the router's asynchronous parts
+  /// (FHIR client, key-set fetches) use, so their completions run on the server's threads.
+  /// Null: the server makes its own.
+  Server(const ServerConfig& config, std::shared_ptr<Router> router,
+         std::shared_ptr<boost::asio::io_context> io = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -28,8 +33,9 @@ class Server {
   [[nodiscard]] std::string plain_url() const;
 
   /// Accepts connections and serves them on the configured number of threads (the calling
-  /// thread is one of them) until a stop completes. When `handle_signals` is true, SIGINT and
-  /// SIGTERM start a graceful stop. Returns once every connection is closed.
+  /// thread is one of them) until a stop completes; then stops the event loop. When
+  /// `handle_signals` is true, SIGINT and SIGTERM start a graceful stop. Returns once every
+  /// connection is closed.
   void Run(bool handle_signals = true);
 
   /// Starts a graceful stop: close the listeners, let in-flight requests finish (their

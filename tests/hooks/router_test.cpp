@@ -13,6 +13,12 @@
 namespace cds::hooks {
 namespace {
 
+cds::hooks::ConnectionInfo Connection(bool secure) {
+  cds::hooks::ConnectionInfo connection;
+  connection.secure = secure;
+  return connection;
+}
+
 namespace http = boost::beast::http;
 
 using ::cds::hooks::testing::FilesEndingWith;
@@ -54,11 +60,11 @@ class RouterTest : public ::testing::Test {
  protected:
   HttpResponse Handle(HttpRequest request, bool secure = true) {
     info_ = RequestInfo{};
-    return router_.Handle(std::move(request), ConnectionInfo{secure}, info_);
+    return router_.HandleSync(std::move(request), Connection(secure), info_);
   }
   HttpResponse Handle(const Router& router, HttpRequest request) {
     info_ = RequestInfo{};
-    return router.Handle(std::move(request), ConnectionInfo{true}, info_);
+    return router.HandleSync(std::move(request), Connection(true), info_);
   }
 
   // The OperationOutcome of an error response, checked for shape.
@@ -519,7 +525,7 @@ TEST_F(RouterTest, UnauthorizedNeverCarriesTheReason) {
   RequestInfo info;
   const HttpResponse r = router_.ErrorResponse(
       {HookError::kUnauthorized, "aud", "audience https://other.example mismatch", "jti=abc"},
-      request.base(), ConnectionInfo{true}, info);
+      request.base(), Connection(true), info);
   EXPECT_EQ(r.result_int(), 401u);
   EXPECT_EQ(r.body(),
             R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login",)"
@@ -537,7 +543,7 @@ TEST_F(RouterTest, InternalErrorRevealsNothing) {
   RequestInfo info;
   const HttpResponse r = router_.ErrorResponse(
       {HookError::kInternal, "", "std::out_of_range at router.cpp:12", "stack"}, request.base(),
-      ConnectionInfo{true}, info);
+      Connection(true), info);
   EXPECT_EQ(r.result_int(), 500u);
   EXPECT_EQ(r.body(), R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
                       R"("code":"exception","diagnostics":"Internal server error."}]})");
@@ -548,8 +554,8 @@ TEST_F(RouterTest, TransportErrorsCloseTheConnection) {
   for (const HookError code : {HookError::kPayloadTooLarge, HookError::kHeadersTooLarge}) {
     const HttpRequest request = Request(http::verb::post, ServicePath(kSelectId), "{}");
     RequestInfo info;
-    const HttpResponse r = router_.ErrorResponse({code, "", "too large", ""}, request.base(),
-                                                 ConnectionInfo{true}, info);
+    const HttpResponse r =
+        router_.ErrorResponse({code, "", "too large", ""}, request.base(), Connection(true), info);
     EXPECT_EQ(static_cast<int>(r.result_int()), ToHttpStatus(code));
     EXPECT_FALSE(r.keep_alive());
     EXPECT_EQ(IssueCode(r), "too-long");
@@ -559,7 +565,7 @@ TEST_F(RouterTest, TransportErrorsCloseTheConnection) {
   RequestInfo info;
   info.request_id = "kept";
   const HttpResponse r = router_.ErrorResponse({HookError::kTooManyRequests, "", "slow down", ""},
-                                               request.base(), ConnectionInfo{true}, info);
+                                               request.base(), Connection(true), info);
   EXPECT_EQ(r.result_int(), 429u);
   EXPECT_TRUE(r.keep_alive());
   EXPECT_EQ(r["X-Request-Id"], "kept");
