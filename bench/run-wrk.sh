@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# wrk over HTTPS keep-alive against the Release server: discovery (the baseline of the same
-# run) and a realistic order-select call. Usage: bench/run-wrk.sh [seconds] [connections]
+# wrk over HTTPS keep-alive against the Release server: discovery, a realistic order-select
+# call, and the same order-select body against the transport-only baseline server (same TLS/HTTP
+# stack, constant reply: bench/baseline_server.cpp), all in one run so the ratios can be read.
+# Usage: bench/run-wrk.sh [seconds] [connections]
 # Prints a Markdown table for docs/performance.md. Not a test: figures depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,16 +13,26 @@ threads=${WRK_THREADS:-2}
 tools/ensure-deps.sh wrk
 certs/make-dev-certs.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target cds-hooks-server >/dev/null
+cmake --build build -j"$(nproc)" --target cds-hooks-server cds_baseline_server >/dev/null
 
 mkdir -p bench/results
-out=$(mktemp)
-build/cds-hooks-server --port 0 ${SERVER_ARGS:-} >"$out" 2>bench/results/server.log &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 100); do grep -q '^listening on https' "$out" && break; sleep 0.1; done
-base=$(sed -n 's/^listening on //p' "$out" | head -1)
-[[ -n "$base" ]] || { echo "server did not start" >&2; exit 1; }
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done' EXIT
+start() {  # binary log → sets $base
+  local out
+  out=$(mktemp)
+  "$1" --port 0 ${SERVER_ARGS:-} >"$out" 2>"bench/results/$2" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^listening on https' "$out" && break; sleep 0.1; done
+  base=$(sed -n 's/^listening on //p' "$out" | head -1)
+  rm -f "$out"
+  [[ -n "$base" ]] || { echo "$1 did not start" >&2; exit 1; }
+}
+start build/cds-hooks-server server.log
+server_base=$base
+start build/cds_baseline_server baseline.log
+baseline_base=$base
+base=$server_base
 
 run() {  # name script path
   local line
@@ -39,4 +51,7 @@ echo "| run | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 run "GET /cds-services (baseline)" discovery.lua /cds-services
 run "POST order-select ($(wc -c < bench/data/order-select-10k.json) B)" order-select.lua \
+  /cds-services/antimicrobial-stewardship-order-select
+base=$baseline_base
+run "POST same body, transport-only baseline" order-select.lua \
   /cds-services/antimicrobial-stewardship-order-select

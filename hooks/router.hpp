@@ -46,7 +46,23 @@ struct ConnectionInfo {
 /// before Handle returns.
 using Respond = std::function<void(HttpResponse)>;
 
-class Router {
+/// What the transport (hooks/server.cpp) needs from the application: the Router, or the
+/// constant-reply handler of the transport baseline benchmark (bench/baseline_server.cpp).
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  /// See Router::Handle.
+  virtual void Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
+                      Respond respond) const = 0;
+  /// The response for an error found by the transport (413, 431, 500).
+  [[nodiscard]] virtual HttpResponse ErrorResponse(
+      const Error& error, const boost::beast::http::request_header<>& request,
+      const ConnectionInfo& connection, RequestInfo& info) const = 0;
+  /// Draining: readiness fails and responses close their connection.
+  virtual void SetDraining() noexcept = 0;
+};
+
+class Router final : public RequestHandler {
  public:
   /// `engine` decides service calls; it must not be null.
   Router(const ServerConfig& config, ServiceCatalog catalog,
@@ -59,7 +75,7 @@ class Router {
   /// throw before `respond` is called, and the session answers 500 then). Sets keep-alive from
   /// the request.
   void Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
-              Respond respond) const;
+              Respond respond) const override;
 
   /// Blocking form of Handle for tests and tools: waits for the response.
   [[nodiscard]] HttpResponse HandleSync(HttpRequest&& request, const ConnectionInfo& connection,
@@ -70,10 +86,10 @@ class Router {
   [[nodiscard]] HttpResponse ErrorResponse(const Error& error,
                                            const boost::beast::http::request_header<>& request,
                                            const ConnectionInfo& connection,
-                                           RequestInfo& info) const;
+                                           RequestInfo& info) const override;
 
   /// Draining: /readyz answers 503 and responses close their connection.
-  void SetDraining() noexcept { draining_.store(true); }
+  void SetDraining() noexcept override { draining_.store(true); }
   [[nodiscard]] bool draining() const noexcept { return draining_.load(); }
 
   [[nodiscard]] const ServiceCatalog& catalog() const noexcept { return catalog_; }

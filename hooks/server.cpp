@@ -126,7 +126,8 @@ class SessionBase {
 };
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(const ServerConfig& cfg, std::shared_ptr<Router> r, std::shared_ptr<net::io_context> io)
+  Impl(const ServerConfig& cfg, std::shared_ptr<RequestHandler> r,
+       std::shared_ptr<net::io_context> io)
       : config(cfg),
         router(std::move(r)),
         ioc_owner(io ? std::move(io)
@@ -196,7 +197,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void ForceCloseAll();
 
   ServerConfig config;
-  std::shared_ptr<Router> router;
+  std::shared_ptr<RequestHandler> router;
   std::shared_ptr<net::io_context> ioc_owner;
   net::io_context& ioc;
   // Listeners, signals and the drain timer live on one strand: stopping closes the acceptors
@@ -593,7 +594,7 @@ void Server::Impl::ForceCloseAll() {
   for (const auto& session : LiveSessions()) session->ForceClose();
 }
 
-Server::Server(const ServerConfig& config, std::shared_ptr<Router> router,
+Server::Server(const ServerConfig& config, std::shared_ptr<RequestHandler> router,
                std::shared_ptr<net::io_context> io)
     : impl_(std::make_shared<Impl>(config, std::move(router), std::move(io))) {
   ConfigureTls(impl_->tls_context, config.tls);

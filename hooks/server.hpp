@@ -19,7 +19,7 @@ class Server {
   /// `io` is the event loop the server runs; pass the one the router's asynchronous parts
   /// (FHIR client, key-set fetches) use, so their completions run on the server's threads.
   /// Null: the server makes its own.
-  Server(const ServerConfig& config, std::shared_ptr<Router> router,
+  Server(const ServerConfig& config, std::shared_ptr<RequestHandler> router,
          std::shared_ptr<boost::asio::io_context> io = nullptr);
   ~Server();
   Server(const Server&) = delete;
