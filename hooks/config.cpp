@@ -248,6 +248,15 @@ Handlers RootHandlers(ServerConfig& c) {
                          {"bind", String(c.plain_http.bind)},
                          {"port", Unsigned(c.plain_http.port, 65535)}};
        })},
+      {"fhir_client", Object([&c] {
+         auto& f = c.fhir_client;
+         return Handlers{{"ca_file", String(f.ca_file)},
+                         {"allow_http", Bool(f.allow_http)},
+                         {"max_idle_per_origin", Unsigned(f.max_idle_per_origin, 1024)},
+                         {"idle_timeout_ms", Millis(f.idle_timeout)},
+                         {"header_bytes", Unsigned(f.header_bytes, 1024u * 1024)},
+                         {"default_timeout_ms", Millis(f.default_timeout)}};
+       })},
   };
 }
 
@@ -328,6 +337,9 @@ Options (override the config file, which overrides the defaults):
   --log-level LEVEL      debug | info | warn | error (default info)
   --terminology-dir DIR  value-set data files (default engine/terminology)
   --now RFC3339          testing only: evaluate as of this instant instead of the clock
+  --fhir-ca FILE         trust this PEM CA bundle for FHIR and key-set fetches, besides the
+                         system store
+  --allow-http-fhir      allow http:// FHIR server URLs (development only; warns)
   --help                 print this help and exit
   --version              print the version and exit
 
@@ -357,6 +369,10 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.tls.require_client_cert = true;
       continue;
     }
+    if (opt == "--allow-http-fhir") {
+      config.fhir_client.allow_http = true;
+      continue;
+    }
     static const std::vector<std::string_view> kWithValue = {"--config",
                                                              "--bind",
                                                              "--port",
@@ -368,7 +384,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--log-level",
                                                              "--plain-http-port",
                                                              "--terminology-dir",
-                                                             "--now"};
+                                                             "--now",
+                                                             "--fhir-ca"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -399,6 +416,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.log_level = value;
     } else if (opt == "--terminology-dir") {
       config.terminology_dir = value;
+    } else if (opt == "--fhir-ca") {
+      config.fhir_client.ca_file = value;
     } else if (opt == "--now") {
       const auto now = ParseRfc3339(value);
       if (!now) return {CommandLineAction::kRun, "bad --now (an RFC 3339 date-time)"};
@@ -444,6 +463,11 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
              "\" is neither \"*\" nor an origin (scheme://host[:port], no path)";
     }
   }
+  if (!c.fhir_client.ca_file.empty() && (!std::filesystem::is_regular_file(c.fhir_client.ca_file) ||
+                                         !std::ifstream(c.fhir_client.ca_file))) {
+    return "fhir_client.ca_file: cannot read " + c.fhir_client.ca_file;
+  }
+  if (c.fhir_client.header_bytes < 1024) return "fhir_client.header_bytes must be at least 1024";
   if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&
       c.plain_http.bind == c.bind) {
     return "plain_http.port must differ from port";
