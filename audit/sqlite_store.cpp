@@ -455,7 +455,9 @@ Result<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(SqliteOptions o
   return store;
 }
 
-SqliteAuditStore::~SqliteAuditStore() {
+SqliteAuditStore::~SqliteAuditStore() { Close(); }
+
+void SqliteAuditStore::Close() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

@@ -50,6 +50,9 @@ class SqliteAuditStore final : public AuditSink, public AuditStore {
 
   /// Commits everything queued, then stops the writer.
   ~SqliteAuditStore() override;
+  /// Same, without destroying the store: later writes fail at once. Idempotent. The server
+  /// calls it before destroying the objects the completions refer to.
+  void Close();
   SqliteAuditStore(const SqliteAuditStore&) = delete;
   SqliteAuditStore& operator=(const SqliteAuditStore&) = delete;
 
