@@ -170,7 +170,8 @@ Router::Router(const ServerConfig& config, ServiceCatalog catalog,
                                  "*") != config.cors.allowed_origins.end()),
       catalog_(std::move(catalog)),
       engine_(std::move(engine)),
-      fixed_now_(config.fixed_now) {}
+      fixed_now_(config.fixed_now),
+      override_reasons_(config.override_reasons) {}
 
 void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
                     Respond respond) const {
@@ -456,6 +457,15 @@ void Router::ParseFeedbackCall(CallPtr call) const {
 void Router::RecordFeedback(CallPtr call) const {
   if (!audit_) return AnswerRecordedFeedback(std::move(call));
   audit::FeedbackBatch batch = MakeFeedbackBatch(*call->feedback);
+  for (audit::FeedbackRecord& item : batch.items) {  // the Sandbox sends no display
+    if (!item.reason_code.empty() && item.reason_display.empty()) {
+      for (const cards::Coding& reason : override_reasons_) {
+        if (reason.system == item.reason_system && reason.code == item.reason_code) {
+          item.reason_display = reason.display;
+        }
+      }
+    }
+  }
   batch.service = call->service->id;
   batch.received = call->received;
   batch.principal = call->principal;

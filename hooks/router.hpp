@@ -124,6 +124,7 @@ class Router {
   std::shared_ptr<const HookEngine> engine_;
   std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
+  std::vector<cards::Coding> override_reasons_;  // displays for feedback that omits them
   std::shared_ptr<audit::AuditSink> audit_;
   std::shared_ptr<const AdminRoutes> admin_;
 };

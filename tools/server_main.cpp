@@ -123,7 +123,14 @@ int Serve(const cds::hooks::ServerConfig& config) {
   if (config.plain_http.enabled) std::cout << "listening on " << server.plain_url() << std::endl;
   server.Run();
   // Commit what is queued while the router its completions call still exists.
-  if (audit) audit->Close();
+  if (audit) {
+    audit->Close();
+    const auto stats = audit->stats();
+    LogLine(LogLevel::kInfo, "audit trail closed")
+        .Int("commits", static_cast<std::int64_t>(stats.commits))
+        .Int("items", static_cast<std::int64_t>(stats.items))
+        .Int("largest_batch", static_cast<std::int64_t>(stats.largest_batch));
+  }
   LogLine(LogLevel::kInfo, "stopped");
   return 0;
 }
