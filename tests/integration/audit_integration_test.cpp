@@ -346,7 +346,7 @@ TEST(AdminRoutes, TheApiNeedsTheTokenThePageDoesNot) {
   ASSERT_TRUE(server.started());
   TlsClient client;
   ASSERT_FALSE(client.Connect(server.port()));
-  for (const std::string token :
+  for (const std::string& token :
        {std::string(), std::string("wrong-token"), std::string(kToken) + "x"}) {
     const Response refused = Send(client, AdminGet("/admin/api/summary", token));
     EXPECT_EQ(refused.result_int(), 401) << token;
