@@ -12,6 +12,12 @@ certs/make-dev-certs.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target cds-hooks-server cds-hooks-cli
 
+# The admin token of the review page (/admin/), made once (var/ is git-ignored).
+mkdir -p var && chmod 700 var
+if [[ ! -s var/admin-token ]]; then
+  (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '/+=\n' > var/admin-token)
+fi
+
 cat <<MSG
 
 CDS Hooks stewardship service: https://127.0.0.1:8443/cds-services
@@ -20,7 +26,9 @@ CDS Hooks stewardship service: https://127.0.0.1:8443/cds-services
                 --data-binary @tests/data/hooks/requests/sandbox-order-select.valid.json \\
                 https://127.0.0.1:8443/cds-services/antimicrobial-stewardship-order-select
   browser:    trust certs/dev/ca.pem, then open https://localhost:8443/cds-services
+  audit:      https://localhost:8443/admin/ with the token in var/admin-token
+              (calls, cards and feedback are recorded in var/audit.db; docs/audit.md)
 Stop with Ctrl-C (in-flight requests finish first).
 
 MSG
-exec build/cds-hooks-server "$@"
+exec build/cds-hooks-server --admin-token-file var/admin-token "$@"

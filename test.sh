@@ -5,7 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates
+  libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates chromium
+
+# Node packages of the browser tests, from their committed lock files (only when node_modules is
+# missing or older than the lock).
+for dir in tests/node/*/; do
+  if [[ -f "$dir/package-lock.json" && ( ! -d "$dir/node_modules" ||
+        "$dir/package-lock.json" -nt "$dir/node_modules" ) ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
+done
 
 certs/make-dev-certs.sh
 

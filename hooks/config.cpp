@@ -243,6 +243,17 @@ Handlers RootHandlers(ServerConfig& c) {
          return Handlers{{"allowed_origins", StringList(c.cors.allowed_origins)},
                          {"max_age_seconds", Unsigned(c.cors.max_age_seconds, 86400)}};
        })},
+      {"audit", Object([&c] {
+         return Handlers{{"enabled", Bool(c.audit.enabled)},
+                         {"db_file", String(c.audit.db_file)},
+                         {"retention_days", Unsigned(c.audit.retention_days, 36500)},
+                         {"synchronous", String(c.audit.synchronous)},
+                         {"max_batch", Unsigned(c.audit.max_batch, 100000)}};
+       })},
+      {"admin", Object([&c] {
+         return Handlers{{"token_file", String(c.admin.token_file)},
+                         {"client_cert", Bool(c.admin.client_cert)}};
+       })},
       {"plain_http", Object([&c] {
          return Handlers{{"enabled", Bool(c.plain_http.enabled)},
                          {"bind", String(c.plain_http.bind)},
@@ -340,6 +351,10 @@ Options (override the config file, which overrides the defaults):
   --fhir-ca FILE         trust this PEM CA bundle for FHIR and key-set fetches, besides the
                          system store
   --allow-http-fhir      allow http:// FHIR server URLs (development only; warns)
+  --audit-db FILE        audit trail database (SQLite; default var/audit.db)
+  --no-audit             record nothing (benchmarks and development only; warns)
+  --admin-token-file FILE  bearer token for the admin routes (/admin/); without it (or
+                         admin.client_cert) the admin routes answer 404
   --help                 print this help and exit
   --version              print the version and exit
 
@@ -373,6 +388,10 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.fhir_client.allow_http = true;
       continue;
     }
+    if (opt == "--no-audit") {
+      config.audit.enabled = false;
+      continue;
+    }
     static const std::vector<std::string_view> kWithValue = {"--config",
                                                              "--bind",
                                                              "--port",
@@ -385,7 +404,9 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--plain-http-port",
                                                              "--terminology-dir",
                                                              "--now",
-                                                             "--fhir-ca"};
+                                                             "--fhir-ca",
+                                                             "--audit-db",
+                                                             "--admin-token-file"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -418,6 +439,10 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.terminology_dir = value;
     } else if (opt == "--fhir-ca") {
       config.fhir_client.ca_file = value;
+    } else if (opt == "--audit-db") {
+      config.audit.db_file = value;
+    } else if (opt == "--admin-token-file") {
+      config.admin.token_file = value;
     } else if (opt == "--now") {
       const auto now = ParseRfc3339(value);
       if (!now) return {CommandLineAction::kRun, "bad --now (an RFC 3339 date-time)"};
@@ -468,6 +493,15 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
     return "fhir_client.ca_file: cannot read " + c.fhir_client.ca_file;
   }
   if (c.fhir_client.header_bytes < 1024) return "fhir_client.header_bytes must be at least 1024";
+  if (c.audit.enabled && c.audit.db_file.empty()) return "audit.db_file is required";
+  if (c.audit.retention_days == 0) return "audit.retention_days must be at least 1";
+  if (c.audit.synchronous != "full" && c.audit.synchronous != "normal") {
+    return "audit.synchronous must be full or normal";
+  }
+  if (c.audit.max_batch == 0) return "audit.max_batch must be at least 1";
+  if (c.admin.client_cert && c.tls.client_ca_file.empty()) {
+    return "admin.client_cert needs tls.client_ca_file";
+  }
   if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&
       c.plain_http.bind == c.bind) {
     return "plain_http.port must differ from port";

@@ -60,6 +60,22 @@ struct FhirClientConfig {
   std::chrono::milliseconds default_timeout{10'000};
 };
 
+/// The audit trail (issue 7): every hook call, card and feedback item, committed before the
+/// response is written.
+struct AuditConfig {
+  bool enabled = true;  // false: nothing is recorded (benchmarks and development only; warns)
+  std::string db_file = "var/audit.db";  // SQLite file (created 0600, directory 0700)
+  std::uint32_t retention_days = 365;    // purged daily and on demand (POST /admin/api/purge)
+  std::string synchronous = "full";      // full | normal (normal: a power loss may lose commits)
+  std::uint32_t max_batch = 512;         // items per group commit
+};
+
+/// Admin routes (/admin/: the review page and its JSON API).
+struct AdminConfig {
+  std::string token_file;    // bearer token, read at start-up; empty = no token
+  bool client_cert = false;  // also accept a client certificate verified by tls.client_ca_file
+};
+
 struct ServerConfig {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 8443;    // 0 = pick a free port
@@ -85,6 +101,9 @@ struct ServerConfig {
   /// order-sign does not repeat a card order-select showed for the same unchanged order
   /// within this time.
   std::chrono::seconds order_sign_repeat_window = std::chrono::hours(12);
+
+  AuditConfig audit;
+  AdminConfig admin;
 };
 
 /// The defaults: https://127.0.0.1:8443 with the dev certificate from certs/dev/.

@@ -7,8 +7,11 @@
 #include <future>
 #include <random>
 
+#include "hooks/admin.hpp"
+#include "hooks/audit_record.hpp"
 #include "hooks/feedback.hpp"
 #include "hooks/hook_request.hpp"
+#include "hooks/log.hpp"
 
 namespace cds::hooks {
 
@@ -20,7 +23,7 @@ constexpr std::string_view kServicesPrefix = "/cds-services";
 constexpr std::string_view kAllowedMethods = "GET, POST, OPTIONS";
 constexpr std::string_view kAllowedHeaders = "Authorization, Content-Type, Accept, X-Request-Id";
 
-enum class RouteKind { kNone, kDiscovery, kService, kFeedback, kHealth, kReady };
+enum class RouteKind { kNone, kDiscovery, kService, kFeedback, kHealth, kReady, kAdmin };
 
 struct RouteMatch {
   RouteKind kind = RouteKind::kNone;
@@ -32,6 +35,7 @@ RouteMatch MatchRoute(std::string_view target) {
   if (path == "/healthz") return {RouteKind::kHealth, {}};
   if (path == "/readyz") return {RouteKind::kReady, {}};
   if (path == kServicesPrefix) return {RouteKind::kDiscovery, {}};
+  if (path == "/admin" || path.starts_with("/admin/")) return {RouteKind::kAdmin, {}};
   if (!path.starts_with(kServicesPrefix) || path.size() <= kServicesPrefix.size() + 1 ||
       path[kServicesPrefix.size()] != '/') {
     return {};
@@ -55,6 +59,7 @@ std::string_view AllowFor(RouteKind kind) {
     case RouteKind::kFeedback:
       return "POST, OPTIONS";
     case RouteKind::kNone:
+    case RouteKind::kAdmin:
       break;
   }
   return "OPTIONS";
@@ -134,6 +139,16 @@ struct Router::Call {
   std::optional<HookRequest> hook;     // after ParseServiceCall
   std::optional<HookOutcome> outcome;  // after Evaluate
   std::chrono::sys_seconds now{};
+  // Who called: Authenticate fills it once JWT verification runs (issue 6); until then the
+  // audit trail records empty issuer fields.
+  audit::Principal principal;
+  // For the audit trail (issue 7).
+  audit::Millis received{};  // the real time, even under --now
+  std::chrono::steady_clock::time_point started;
+  std::optional<FeedbackRequest> feedback;  // after ParseFeedbackCall
+  bool recorded = false;                    // submitted to the audit sink (once per call)
+  audit::CommitStatus commit;               // the audit commit's outcome
+  std::optional<HttpResponse> response;     // written once the commit succeeded
 };
 
 std::string RequestIdFor(std::string_view client_value) {
@@ -155,7 +170,8 @@ Router::Router(const ServerConfig& config, ServiceCatalog catalog,
                                  "*") != config.cors.allowed_origins.end()),
       catalog_(std::move(catalog)),
       engine_(std::move(engine)),
-      fixed_now_(config.fixed_now) {}
+      fixed_now_(config.fixed_now),
+      override_reasons_(config.override_reasons) {}
 
 void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
                     Respond respond) const {
@@ -164,8 +180,11 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
   const auto fail = [&](Error error) {
     respond(ErrorResponse(error, request.base(), connection, info));
   };
-  if (route.kind == RouteKind::kNone) {
+  if (route.kind == RouteKind::kNone || (route.kind == RouteKind::kAdmin && admin_ == nullptr)) {
     return fail({HookError::kNotFound, "", "no such path", ""});
+  }
+  if (route.kind == RouteKind::kAdmin) {
+    return Admin(std::move(request), connection, info, std::move(respond));
   }
   const ServiceDefinition* service = nullptr;
   if (route.kind == RouteKind::kService || route.kind == RouteKind::kFeedback) {
@@ -191,10 +210,7 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
   } else if (route.kind == RouteKind::kHealth || route.kind == RouteKind::kReady) {
     response = Health(request, route.kind == RouteKind::kReady);
   } else {
-    if (!IsJsonContentType(request[http::field::content_type])) {
-      return fail(
-          {HookError::kUnsupportedMediaType, "", "Content-Type must be application/json", ""});
-    }
+    const bool json = IsJsonContentType(request[http::field::content_type]);
     auto call = std::make_shared<Call>();
     call->body = std::move(request.body());
     call->header = std::move(request.base());
@@ -203,8 +219,14 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
     call->respond = std::move(respond);
     call->kind = route.kind;
     call->service = service;
-    call->now = fixed_now_.value_or(
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    call->started = std::chrono::steady_clock::now();
+    call->received =
+        std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    call->now = fixed_now_.value_or(std::chrono::floor<std::chrono::seconds>(call->received));
+    if (!json) {  // through the call, so that the audit trail records the 415
+      return Fail(call, {HookError::kUnsupportedMediaType, "",
+                         "Content-Type must be application/json", ""});
+    }
     return Resume(std::move(call), &Router::Authenticate);
   }
   Finish(request.base(), connection, info, response);
@@ -308,8 +330,55 @@ void Router::Complete(const CallPtr& call, HttpResponse response) const {
 }
 
 void Router::Fail(const CallPtr& call, const Error& error) const {
+  // A service call's error response is recorded too (status and minimal fields), committed
+  // before it is written like any other answer; if that commit fails, the error goes out
+  // anyway (it showed the EHR no card).
+  if (audit_ && call->kind == RouteKind::kService && !call->recorded) {
+    call->recorded = true;
+    audit::CallRecord record;
+    if (call->hook) record = MakeCallRecord(*call->hook, nullptr);
+    record.service = call->service->id;
+    record.received = call->received;
+    record.principal = call->principal;
+    record.request_id = call->info->request_id;
+    record.http_status = ToHttpStatus(error.code);
+    record.error = std::string(ToString(error.code));
+    record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - call->started)
+                            .count();
+    audit_->RecordCall(std::move(record), [this, call, error](const audit::CommitStatus& status) {
+      if (!status.ok) {
+        LogLine(LogLevel::kError, "audit commit failed")
+            .Str("request_id", call->info->request_id)
+            .Str("error", status.error);
+      }
+      Fail(call, error);
+    });
+    return;
+  }
   Respond respond = std::move(call->respond);
   respond(ErrorResponse(error, call->header, call->connection, *call->info));
+}
+
+void Router::Admin(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
+                   Respond respond) const {
+  auto header = std::make_shared<http::request_header<>>(request.base());
+  admin_->Handle(
+      request, connection,
+      [this, header, connection, &info, respond = std::move(respond)](Result<HttpResponse> result) {
+        HttpResponse response;
+        if (result) {
+          response = std::move(result).value();
+          Finish(*header, connection, info, response);
+        } else {
+          response = ErrorResponse(result.error(), *header, connection, info);
+          response.set("Content-Security-Policy", kAdminContentSecurityPolicy);
+        }
+        // The admin API is for the review page on this origin only.
+        response.erase(http::field::access_control_allow_origin);
+        response.erase(http::field::access_control_expose_headers);
+        respond(std::move(response));
+      });
 }
 
 // Step 1 (service and feedback calls): who is calling. Without an authenticator configured
@@ -346,16 +415,79 @@ void Router::Evaluate(CallPtr call) const {
   RecordCall(std::move(call));
 }
 
-// Step 5: the audit record is committed before the response is written (issue 7).
+// Step 5: the audit record is committed before the response is written (issue 7): the
+// response waits in the call and goes out only from the commit's completion.
 void Router::RecordCall(CallPtr call) const {
-  HttpResponse response = JsonResponse(http::status::ok, call->header.version(),
-                                       std::move(call->outcome->response_json));
-  Complete(call, std::move(response));
+  call->response.emplace(JsonResponse(http::status::ok, call->header.version(),
+                                      std::move(call->outcome->response_json)));
+  if (!audit_) return AnswerRecordedCall(std::move(call));
+  audit::CallRecord record = MakeCallRecord(*call->hook, &*call->outcome);
+  record.service = call->service->id;
+  record.received = call->received;
+  record.principal = call->principal;
+  record.request_id = call->info->request_id;
+  record.http_status = 200;
+  record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - call->started)
+                          .count();
+  call->recorded = true;
+  audit_->RecordCall(std::move(record), [this, call](const audit::CommitStatus& status) {
+    call->commit = status;
+    Resume(call, &Router::AnswerRecordedCall);
+  });
+}
+
+void Router::AnswerRecordedCall(CallPtr call) const {
+  if (!call->commit.ok) {
+    // Fail closed: cards the audit trail does not hold are never shown.
+    return Fail(call, {HookError::kUnavailable, "", "the service cannot record this call now",
+                       call->commit.error});
+  }
+  Complete(call, std::move(*call->response));
 }
 
 void Router::ParseFeedbackCall(CallPtr call) const {
   auto parsed = ParseFeedback(std::move(call->body));
   if (!parsed) return Fail(call, parsed.error());
+  call->feedback.emplace(std::move(parsed).value());
+  RecordFeedback(std::move(call));
+}
+
+// Feedback is committed before the 200, so an EHR that saw the 200 may forget it.
+void Router::RecordFeedback(CallPtr call) const {
+  if (!audit_) return AnswerRecordedFeedback(std::move(call));
+  audit::FeedbackBatch batch = MakeFeedbackBatch(*call->feedback);
+  for (audit::FeedbackRecord& item : batch.items) {  // the Sandbox sends no display
+    if (!item.reason_code.empty() && item.reason_display.empty()) {
+      for (const cards::Coding& reason : override_reasons_) {
+        if (reason.system == item.reason_system && reason.code == item.reason_code) {
+          item.reason_display = reason.display;
+        }
+      }
+    }
+  }
+  batch.service = call->service->id;
+  batch.received = call->received;
+  batch.principal = call->principal;
+  batch.request_id = call->info->request_id;
+  call->recorded = true;
+  audit_->RecordFeedback(std::move(batch), [this, call](const audit::CommitStatus& status) {
+    call->commit = status;
+    Resume(call, &Router::AnswerRecordedFeedback);
+  });
+}
+
+void Router::AnswerRecordedFeedback(CallPtr call) const {
+  if (!call->commit.ok) {
+    return Fail(call, {HookError::kUnavailable, "", "the service cannot record feedback now",
+                       call->commit.error});
+  }
+  if (call->commit.unknown_cards > 0) {
+    LogLine(LogLevel::kWarn, "feedback on unknown cards (stored, flagged)")
+        .Str("request_id", call->info->request_id)
+        .Str("service", call->service->id)
+        .Int("items", static_cast<std::int64_t>(call->commit.unknown_cards));
+  }
   // Spec §7 defines no body; empty objects are banned on the wire, so the body is empty.
   Complete(call, HttpResponse(http::status::ok, call->header.version()));
 }

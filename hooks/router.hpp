@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/store.hpp"
 #include "hooks/config.hpp"
 #include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
@@ -45,6 +46,8 @@ struct ConnectionInfo {
 /// Receives the one response to a request. Called exactly once, on any thread, possibly
 /// before Handle returns.
 using Respond = std::function<void(HttpResponse)>;
+
+class AdminRoutes;
 
 /// What the transport (hooks/server.cpp) needs from the application: the Router, or the
 /// constant-reply handler of the transport baseline benchmark (bench/baseline_server.cpp).
@@ -94,6 +97,14 @@ class Router final : public RequestHandler {
 
   [[nodiscard]] const ServiceCatalog& catalog() const noexcept { return catalog_; }
 
+  /// The audit trail (issue 7): every service call (errors included) and every feedback item
+  /// is committed to `sink` before its response is written; a failed commit answers 503. Null
+  /// (the default): nothing is recorded. Call before the server starts.
+  void SetAuditSink(std::shared_ptr<audit::AuditSink> sink) { audit_ = std::move(sink); }
+  /// The /admin routes; null or without a credential: /admin answers 404. Call before the
+  /// server starts.
+  void SetAdminRoutes(std::shared_ptr<const AdminRoutes> admin) { admin_ = std::move(admin); }
+
  private:
   struct Call;  // one POST to a service or its feedback route, carried through async steps
   using CallPtr = std::shared_ptr<Call>;
@@ -105,8 +116,13 @@ class Router final : public RequestHandler {
   void ResolvePrefetch(CallPtr call) const;
   void Evaluate(CallPtr call) const;
   void RecordCall(CallPtr call) const;
+  void AnswerRecordedCall(CallPtr call) const;  // after the audit commit
   // Feedback steps (after Authenticate).
   void ParseFeedbackCall(CallPtr call) const;
+  void RecordFeedback(CallPtr call) const;
+  void AnswerRecordedFeedback(CallPtr call) const;  // after the audit commit
+  void Admin(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
+             Respond respond) const;
   // Runs a step of `call`, from Handle or from an asynchronous completion: a bug that throws
   // answers 500 (if nothing was answered yet) instead of ending the process.
   void Resume(CallPtr call, void (Router::*step)(CallPtr) const) const;
@@ -124,6 +140,9 @@ class Router final : public RequestHandler {
   std::shared_ptr<const HookEngine> engine_;
   std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
+  std::vector<cards::Coding> override_reasons_;  // displays for feedback that omits them
+  std::shared_ptr<audit::AuditSink> audit_;
+  std::shared_ptr<const AdminRoutes> admin_;
 };
 
 /// Accepts a client's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-]; otherwise

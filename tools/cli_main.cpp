@@ -6,11 +6,17 @@
 #include "engine/version.hpp"
 #include "version.hpp"
 
+int RunAuditCommand(int argc, char** argv);  // cli_audit.cpp
+
 namespace {
 
 constexpr std::string_view kUsage = R"(Usage: cds-hooks-cli <command> [options]
 
 Commands:
+  audit export --from DATE --to DATE --format csv|ndjson|fhir [--audit-db FILE] [--out FILE]
+               export the audit trail (see `audit --help`)
+  audit purge [--audit-db FILE] [--retention-days N]
+               delete audit rows older than N days (default 365)
   --help       print this help and exit
   --version    print the version and exit
 )";
@@ -32,6 +38,7 @@ int main(int argc, char** argv) {
               << cds::engine::EngineVersion() << ")\n";
     return 0;
   }
+  if (command == "audit") return RunAuditCommand(argc, argv);
   std::cerr << "cds-hooks-cli: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

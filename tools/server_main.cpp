@@ -4,11 +4,16 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
+#include <vector>
 
+#include "audit/schema.hpp"
+#include "audit/sqlite_store.hpp"
 #include "engine/rule_set.hpp"
 #include "engine/rules/catalogue.hpp"
 #include "engine/terminology/terminology.hpp"
 #include "engine/version.hpp"
+#include "hooks/admin.hpp"
 #include "hooks/config.hpp"
 #include "hooks/log.hpp"
 #include "hooks/router.hpp"
@@ -20,6 +25,28 @@ namespace {
 
 using cds::hooks::LogLevel;
 using cds::hooks::LogLine;
+
+// The audit trail (issue 7); null when switched off.
+std::shared_ptr<cds::audit::SqliteAuditStore> OpenAudit(const cds::hooks::ServerConfig& config) {
+  if (!config.audit.enabled) {
+    LogLine(LogLevel::kWarn, "audit trail disabled (--no-audit): hook calls are not recorded");
+    return nullptr;
+  }
+  cds::audit::SqliteOptions options;
+  options.path = config.audit.db_file;
+  options.synchronous = config.audit.synchronous == "normal" ? cds::audit::Synchronous::kNormal
+                                                             : cds::audit::Synchronous::kFull;
+  options.retention_days = static_cast<int>(config.audit.retention_days);
+  options.max_batch = config.audit.max_batch;
+  auto store = cds::audit::SqliteAuditStore::Open(options);
+  if (!store) throw std::runtime_error("audit trail: " + store.error().message);
+  LogLine(LogLevel::kInfo, "audit trail opened")
+      .Str("db_file", options.path)
+      .Int("schema_version", cds::audit::kSchemaVersion)
+      .Str("synchronous", config.audit.synchronous)
+      .Int("retention_days", options.retention_days);
+  return std::shared_ptr<cds::audit::SqliteAuditStore>(std::move(store).value());
+}
 
 int Serve(const cds::hooks::ServerConfig& config) {
   auto terminology = cds::engine::Terminology::Load(config.terminology_dir);
@@ -43,6 +70,13 @@ int Serve(const cds::hooks::ServerConfig& config) {
   }
   LogLine(LogLevel::kInfo, "rules loaded")
       .Int("count", static_cast<std::int64_t>(rules.rule_set->rules().size()));
+  std::vector<cds::hooks::RuleLabel> rule_labels;
+  for (std::size_t i = 0; i < rules.rule_set->rules().size(); ++i) {
+    const auto& meta = rules.rule_set->rules()[i].meta;
+    const auto indicator = rules.rule_set->config(i).indicator.value_or(meta.default_indicator);
+    rule_labels.push_back({meta.id, meta.catalogue_id, meta.title, meta.version,
+                           std::string(cds::engine::ToString(indicator))});
+  }
   cds::hooks::HookEngineOptions engine_options;
   engine_options.cards.override_reasons = config.override_reasons;
   engine_options.cards.topic_system = config.topic_system;
@@ -52,6 +86,20 @@ int Serve(const cds::hooks::ServerConfig& config) {
       std::move(*rules.rule_set), std::move(engine_options));
   auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
                                                      std::move(engine));
+  const std::shared_ptr<cds::audit::SqliteAuditStore> audit = OpenAudit(config);
+  router->SetAuditSink(audit);
+  cds::hooks::AdminCredential admin_credential;
+  if (!config.admin.token_file.empty()) {
+    if (auto error =
+            cds::hooks::AdminCredential::LoadTokenFile(config.admin.token_file, admin_credential)) {
+      throw std::runtime_error(*error);
+    }
+  }
+  admin_credential.AllowClientCertificate(config.admin.client_cert);
+  if (admin_credential.configured()) {
+    router->SetAdminRoutes(std::make_shared<const cds::hooks::AdminRoutes>(
+        admin_credential, audit, audit, std::move(rule_labels)));
+  }
   cds::hooks::Server server(config, router);
   if (config.fixed_now) {
     LogLine(LogLevel::kWarn, "clock fixed by --now: testing only, lookbacks ignore the real time");
@@ -71,10 +119,21 @@ int Serve(const cds::hooks::ServerConfig& config) {
       .Int("header_limit", config.limits.header_bytes)
       .Int("body_limit", static_cast<std::int64_t>(config.limits.body_bytes))
       .Bool("mtls", !config.tls.client_ca_file.empty())
+      .Bool("audit", audit != nullptr)
+      .Bool("admin", admin_credential.configured())
       .Str("public_base_url", config.public_base_url);
   std::cout << "listening on " << server.tls_url() << std::endl;
   if (config.plain_http.enabled) std::cout << "listening on " << server.plain_url() << std::endl;
   server.Run();
+  // Commit what is queued while the router its completions call still exists.
+  if (audit) {
+    audit->Close();
+    const auto stats = audit->stats();
+    LogLine(LogLevel::kInfo, "audit trail closed")
+        .Int("commits", static_cast<std::int64_t>(stats.commits))
+        .Int("items", static_cast<std::int64_t>(stats.items))
+        .Int("largest_batch", static_cast<std::int64_t>(stats.largest_batch));
+  }
   LogLine(LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -75,6 +75,13 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
     return;
   }
   std::vector<std::string> argv_storage = {SERVER_BINARY, "--port", "0", "--threads", "2"};
+  // Each test server gets its own audit trail unless the test names one (or turns it off).
+  if (std::find(args.begin(), args.end(), "--audit-db") == args.end() &&
+      std::find(args.begin(), args.end(), "--no-audit") == args.end()) {
+    audit_db_ = WriteTempFile("audit.db", "");
+    std::remove(audit_db_.c_str());
+    argv_storage.insert(argv_storage.end(), {"--audit-db", audit_db_});
+  }
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   pid_ = ::fork();
   if (pid_ == 0) {

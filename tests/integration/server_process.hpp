@@ -45,6 +45,9 @@ class ServerProcess {
   [[nodiscard]] bool Running();
   /// Everything the server wrote on stderr so far (its JSON log).
   [[nodiscard]] std::string Log() const { return ReadFile(stderr_path_); }
+  /// The audit database the server was given (a fresh temp file unless the test passed
+  /// --audit-db or --no-audit; then empty).
+  [[nodiscard]] const std::string& audit_db() const { return audit_db_; }
 
  private:
   pid_t pid_ = -1;
@@ -52,6 +55,7 @@ class ServerProcess {
   int plain_port_ = 0;
   int exit_status_ = -1;
   std::string stderr_path_;
+  std::string audit_db_;
 };
 
 /// Path of a file from the dev certificates (certs/dev/...).

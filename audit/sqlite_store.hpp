@@ -1,0 +1,127 @@
+// The embedded audit store: one SQLite file in WAL mode.
+//
+// Writes: one writer thread owns the write connection. RecordCall/RecordFeedback queue their
+// rows; the writer takes everything queued (up to `max_batch` items), writes it in ONE
+// transaction and commits (group commit: concurrent calls share the commit's fsync), then runs
+// each item's `done`. With synchronous=FULL the commit has reached the disk before `done`
+// runs, so a response written after `done` survives a crash of the process or of the machine.
+// The same thread purges expired rows every `purge_interval` (and on demand), in short
+// transactions interleaved with the queued writes.
+//
+// Reads (AuditStore): a separate connection, serialised by a mutex; WAL lets it read while the
+// writer commits.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "audit/sqlite_util.hpp"
+#include "audit/store.hpp"
+
+namespace cds::audit {
+
+enum class Synchronous {
+  kFull,    // fsync the WAL on every commit: a committed record survives a power loss
+  kNormal,  // fsync only at checkpoints: survives a process crash, not a power loss
+};
+
+struct SqliteOptions {
+  std::string path = "var/audit.db";  // parent directories are created (0700), the file 0600
+  Synchronous synchronous = Synchronous::kFull;
+  int retention_days = 365;  // rows older than this are purged
+  std::chrono::milliseconds purge_interval = std::chrono::hours(24);  // 0 = no periodic purge
+  std::size_t max_batch = 512;                                        // items per group commit
+  bool start_writer = true;  // false: read/export/purge only (the CLI); Record* then fail
+  bool create = true;        // false: a missing file is an error (the CLI)
+};
+
+class SqliteAuditStore final : public AuditSink, public AuditStore {
+ public:
+  /// Opens (creating when allowed) and migrates the database, then starts the writer thread.
+  [[nodiscard]] static Result<std::unique_ptr<SqliteAuditStore>> Open(SqliteOptions options);
+
+  /// Commits everything queued, then stops the writer.
+  ~SqliteAuditStore() override;
+  /// Same, without destroying the store: later writes fail at once. Idempotent. The server
+  /// calls it before destroying the objects the completions refer to.
+  void Close();
+  SqliteAuditStore(const SqliteAuditStore&) = delete;
+  SqliteAuditStore& operator=(const SqliteAuditStore&) = delete;
+
+  // AuditSink.
+  void RecordCall(CallRecord record, CommitDone done) override;
+  void RecordFeedback(FeedbackBatch batch, CommitDone done) override;
+  void PurgeExpired(std::function<void(Result<PurgeResult>)> done) override;
+
+  // AuditStore.
+  Result<Page<CallRow>> Calls(const Filter& filter, const PageRequest& page) override;
+  Result<Page<CardRow>> Cards(const Filter& filter, const PageRequest& page) override;
+  Result<Page<FeedbackRow>> UnknownCardFeedback(const Filter& filter,
+                                                const PageRequest& page) override;
+  Result<std::optional<CardDetail>> Card(const std::string& uuid) override;
+  Result<Summary> Summarize(const Filter& filter, std::chrono::minutes utc_offset) override;
+  Result<PurgeResult> Purge(Millis cutoff) override;
+  Result<std::size_t> ExportCalls(Millis from, Millis to,
+                                  const std::function<bool(const ExportedCall&)>& each) override;
+  Result<std::size_t> ExportUnknownCardFeedback(
+      Millis from, Millis to, const std::function<bool(const FeedbackRow&)>& each) override;
+
+  /// Group commits so far and the items they carried (for tests and the start-up log).
+  struct Stats {
+    std::uint64_t commits = 0;
+    std::uint64_t items = 0;
+    std::size_t largest_batch = 0;
+  };
+  [[nodiscard]] Stats stats() const;
+  [[nodiscard]] const SqliteOptions& options() const noexcept { return options_; }
+  /// The instant before which rows are expired now.
+  [[nodiscard]] Millis RetentionCutoff() const;
+
+ private:
+  struct CallItem {
+    CallRecord record;
+    CommitDone done;
+  };
+  struct FeedbackItem {
+    FeedbackBatch batch;
+    CommitDone done;
+  };
+  struct PurgeItem {
+    std::function<void(Result<PurgeResult>)> done;
+  };
+  using Item = std::variant<CallItem, FeedbackItem, PurgeItem>;
+  struct Writer;  // the write connection and its prepared statements
+  struct Purging {
+    PurgeResult result;
+    std::vector<std::function<void(Result<PurgeResult>)>> waiters;
+  };
+
+  explicit SqliteAuditStore(SqliteOptions options);
+  void Enqueue(Item item);
+  void WriterLoop();
+  void CommitBatch(std::vector<Item>& batch);
+  // One short purge transaction; true when nothing older than the cutoff is left.
+  bool PurgeChunk(sqlite3* db, Purging& purging, std::string* error);
+
+  SqliteOptions options_;
+  sql::DbPtr read_db_;
+  std::mutex read_mutex_;
+  std::unique_ptr<Writer> writer_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace cds::audit
