@@ -508,7 +508,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
   net::strand<net::io_context::executor_type>& strand() { return strand_; }
 
   void Start() {
-    if (aborted_) return FailAborted();
+    if (finished_) return;
     if (client_->IsShutDown()) return Fail(OutboundFailure::kConnect, "client shut down");
     if (request_.method == "GET") {
       method_ = http::verb::get;
@@ -544,8 +544,14 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
   void Abort(OutboundFailure failure, std::string detail) {
     if (finished_ || aborted_) return;
     aborted_.emplace(failure, std::move(detail));
-    resolver_.cancel();
-    if (connection_) connection_->Close();
+    if (!connection_) {
+      // Not started yet, or resolving: a getaddrinfo in progress cannot be interrupted and
+      // completes only when the lookup ends, so fail now; the late completion finds the fetch
+      // finished. (A stream op, in contrast, must complete before its connection is freed.)
+      resolver_.cancel();
+      return FailAborted();
+    }
+    connection_->Close();
   }
 
  private:
@@ -587,7 +593,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
   }
 
   void OnResolve(beast::error_code ec, tcp::resolver::results_type results) {
-    if (aborted_) return FailAborted();
+    if (finished_) return;  // the deadline passed or the client shut down meanwhile
     if (ec) return Fail(OutboundFailure::kDns, url_.host + " did not resolve: " + ec.message());
     for (const auto& entry : results) endpoints_.push_back(entry.endpoint());
     if (endpoints_.empty()) return Fail(OutboundFailure::kDns, url_.host + " has no address");
