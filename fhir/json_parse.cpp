@@ -38,44 +38,48 @@ std::string Quoted(std::string_view text) {
   return out;
 }
 
-/// The resourceType of `json` (an object), or nullopt after reporting an error.
-std::optional<std::string_view> ReadResourceType(Context& ctx, const Json& json, const Path& path) {
-  const auto it = json.FindMember("resourceType");
-  if (it == json.MemberEnd()) {
+constexpr auto kBundleFields =
+    internal::MakeFields("resourceType", "id", "type", "total", "link", "entry");
+constexpr auto kLinkFields = internal::MakeFields("relation", "url");
+constexpr auto kEntryFields = internal::MakeFields("fullUrl", "resource", "search");
+constexpr auto kSearchFields = internal::MakeFields("mode");
+
+/// The resourceType of a resource object, or nullopt after reporting an error.
+std::optional<std::string_view> ReadResourceType(Context& ctx, internal::Field field,
+                                                 const Path& path) {
+  if (field.value == nullptr) {
     ctx.Error(path.Field("resourceType"), "required element is missing; resource rejected");
     return std::nullopt;
   }
-  if (!it->value.IsString()) {
-    internal::WrongType(ctx, path.Field("resourceType"), "a string", it->value);
+  if (!field.value->IsString()) {
+    internal::WrongType(ctx, path.Field("resourceType"), "a string", *field.value);
     return std::nullopt;
   }
-  return internal::StringOf(it->value);
+  return internal::StringOf(*field.value);
 }
 
-/// Result of parsing one resource object, before medication resolution.
-struct ResourceParse {
-  std::optional<Resource> resource;
-  bool unknown_type = false;
-};
-
-ResourceParse ParseResourceObject(Context& ctx, const Json& json, const Path& path) {
+/// Parses one resource object into `out` (see internal::ParseResourceOfType), before
+/// medication resolution. Anything that is not a modelled resource object is kRejected, except
+/// an unknown resourceType (kUnknownType, with a warning).
+internal::TypedParse ParseResourceObject(Context& ctx, const Json& json, const Path& path,
+                                         Resource& out) {
   if (!json.IsObject()) {
     internal::WrongType(ctx, path, "a resource object", json);
-    return {};
+    return internal::TypedParse::kRejected;
   }
-  const std::optional<std::string_view> type = ReadResourceType(ctx, json, path);
-  if (!type) return {};
+  const std::optional<std::string_view> type =
+      ReadResourceType(ctx, internal::FindField(json, "resourceType"), path);
+  if (!type) return internal::TypedParse::kRejected;
   if (*type == "Bundle") {
     ctx.Error(path.Field("resourceType"), "a Bundle is not accepted here; resource ignored");
-    return {};
+    return internal::TypedParse::kRejected;
   }
-  internal::TypedParse parsed = internal::ParseResourceOfType(ctx, json, path, *type);
-  if (!parsed.known_type) {
+  const internal::TypedParse parsed = internal::ParseResourceOfType(ctx, json, path, *type, out);
+  if (parsed == internal::TypedParse::kUnknownType) {
     ctx.Warning(path.Field("resourceType"),
                 "resourceType " + Quoted(*type) + " is not used by this service; ignored");
-    return {std::nullopt, true};
   }
-  return {std::move(parsed.resource), false};
+  return parsed;
 }
 
 /// Resolves the medicationReference of `resource` (if it has one) against `first`, then
@@ -114,51 +118,55 @@ std::string StringMember(const Json& json, const char* name) {
 }
 
 Bundle::Link ParseLink(Context& ctx, const Json& json, const Path& path) {
-  return {internal::ReadString(ctx, json, "relation", path),
-          internal::ReadString(ctx, json, "url", path)};
+  const internal::Members<kLinkFields> m(json);
+  return {internal::ReadString(ctx, m["relation"], path),
+          internal::ReadString(ctx, m["url"], path)};
 }
 
 std::string ParseSearchMode(Context& ctx, const Json& json, const Path& path) {
-  return internal::ReadString(ctx, json, "mode", path);
+  const internal::Members<kSearchFields> m(json);
+  return internal::ReadString(ctx, m["mode"], path);
 }
 
 /// One entry of a Bundle. Appends the entry or a SkippedEntry to `bundle`; its issues go to
-/// `ctx` downgraded to warnings.
+/// `ctx` downgraded to warnings. The resource is parsed in place, in the entry it is kept in.
 void ParseEntry(Context& ctx, const Json& item, std::size_t index, const Path& item_path,
                 Bundle& bundle) {
   Issues entry_issues;
   Context entry_ctx(entry_issues, ctx.options());
   Bundle::SkippedEntry skipped{index, Bundle::SkippedEntry::Reason::kMissing, {}, {}};
-  std::optional<Bundle::Entry> entry;
+  bool kept = false;
   if (!item.IsObject()) {
     internal::WrongType(entry_ctx, item_path, "an entry object", item);
   } else {
-    const Json* resource = internal::Member(entry_ctx, item, "resource", item_path);
+    const internal::Members<kEntryFields> m(item);
+    const Json* resource = internal::Member(entry_ctx, m["resource"], item_path);
     const Path resource_path = item_path.Field("resource");
     if (resource == nullptr) {
       entry_ctx.Warning(resource_path, "entry without a resource");
     } else {
-      ResourceParse parsed = ParseResourceObject(entry_ctx, *resource, resource_path);
-      if (!parsed.resource) {
-        skipped.reason = parsed.unknown_type ? Bundle::SkippedEntry::Reason::kUnknownType
-                                             : Bundle::SkippedEntry::Reason::kInvalid;
+      Bundle::Entry& entry = bundle.entry.emplace_back();
+      const internal::TypedParse parsed =
+          ParseResourceObject(entry_ctx, *resource, resource_path, entry.resource);
+      if (parsed != internal::TypedParse::kParsed) {
+        bundle.entry.pop_back();
+        skipped.reason = parsed == internal::TypedParse::kUnknownType
+                             ? Bundle::SkippedEntry::Reason::kUnknownType
+                             : Bundle::SkippedEntry::Reason::kInvalid;
         skipped.resource_type = StringMember(*resource, "resourceType");
         skipped.id = StringMember(*resource, "id");
       } else {
-        entry = Bundle::Entry{
-            index, internal::ReadString(entry_ctx, item, "fullUrl", item_path),
-            internal::ReadObject(entry_ctx, item, "search", item_path, ParseSearchMode)
-                .value_or(std::string{}),
-            std::move(*parsed.resource)};
+        entry.index = index;
+        entry.full_url = internal::ReadString(entry_ctx, m["fullUrl"], item_path);
+        entry.search_mode = internal::ReadObject(entry_ctx, m["search"], item_path, ParseSearchMode)
+                                .value_or(std::string{});
+        kept = true;
       }
     }
   }
   Downgrade(entry_issues);
   std::move(entry_issues.begin(), entry_issues.end(), std::back_inserter(ctx.issues()));
-  if (entry) {
-    bundle.entry.push_back(std::move(*entry));
-    return;
-  }
+  if (kept) return;
   if (skipped.reason == Bundle::SkippedEntry::Reason::kInvalid) {
     ctx.Warning(item_path, "entry skipped: its resource was rejected (see the issues above)");
   }
@@ -182,10 +190,10 @@ void ResolveBundleMedications(Context& ctx, Bundle& bundle, const Path& entries_
   }
 }
 
-void ParseEntries(Context& ctx, const Json& json, const Path& path, Bundle& bundle) {
-  const Json* entries = internal::Member(ctx, json, "entry", path);
+void ParseEntries(Context& ctx, internal::Field field, const Path& path, Bundle& bundle) {
+  const Json* entries = internal::Member(ctx, field, path);
   if (entries == nullptr) return;
-  const Path entries_path = path.Field("entry");
+  const Path entries_path = path.Field(field.name);
   if (!entries->IsArray()) {
     internal::WrongType(ctx, entries_path, "an array", *entries);
     return;
@@ -205,26 +213,26 @@ ParseResult<Bundle> ParseBundleAt(const Json& json, const Path& root, const Pars
     internal::WrongType(ctx, root, "a Bundle object", json);
     return result;
   }
-  const std::optional<std::string_view> type = ReadResourceType(ctx, json, root);
+  const internal::Members<kBundleFields> m(json);
+  const std::optional<std::string_view> type = ReadResourceType(ctx, m["resourceType"], root);
   if (!type) return result;
   if (*type != "Bundle") {
     ctx.Error(root.Field("resourceType"), "expected 'Bundle', got " + Quoted(*type));
     return result;
   }
-  Bundle bundle;
-  bundle.id = internal::ReadString(ctx, json, "id", root);
-  if (!json.HasMember("type")) {
+  Bundle& bundle = result.value.emplace();
+  bundle.id = internal::ReadString(ctx, m["id"], root);
+  if (!m.Has("type")) {
     ctx.Warning(root.Field("type"), "Bundle without type; tolerated (sandbox quirk)");
   } else {
-    bundle.type = internal::ReadString(ctx, json, "type", root);
+    bundle.type = internal::ReadString(ctx, m["type"], root);
     if (!bundle.type.empty() && !internal::IsOneOf(bundle.type, kBundleTypes)) {
       ctx.Warning(root.Field("type"), Quoted(bundle.type) + " is not a Bundle type; kept as is");
     }
   }
-  bundle.total = internal::ReadInt64(ctx, json, "total", root);
-  bundle.link = internal::ReadArray(ctx, json, "link", root, ParseLink);
-  ParseEntries(ctx, json, root, bundle);
-  result.value = std::move(bundle);
+  bundle.total = internal::ReadInt64(ctx, m["total"], root);
+  bundle.link = internal::ReadArray(ctx, m["link"], root, ParseLink);
+  ParseEntries(ctx, m["entry"], root, bundle);
   return result;
 }
 
@@ -350,11 +358,12 @@ ParseResult<Resource> ParseResource(const rapidjson::Value& json, std::string_vi
   ParseResult<Resource> result;
   Context ctx(result.issues, options);
   const Path root(base_path);
-  ResourceParse parsed = ParseResourceObject(ctx, json, root);
-  if (parsed.resource) {
-    ResolveAndReport(ctx, *parsed.resource, root, options.external_medications, nullptr);
-    result.value = std::move(parsed.resource);
+  Resource& resource = result.value.emplace();
+  if (ParseResourceObject(ctx, json, root, resource) != internal::TypedParse::kParsed) {
+    result.value.reset();
+    return result;
   }
+  ResolveAndReport(ctx, resource, root, options.external_medications, nullptr);
   return result;
 }
 
@@ -368,7 +377,8 @@ ParseResult<T> ParseResourceAs(const rapidjson::Value& json, std::string_view ba
     internal::WrongType(ctx, root, "a resource object", json);
     return result;
   }
-  const std::optional<std::string_view> type = ReadResourceType(ctx, json, root);
+  const std::optional<std::string_view> type =
+      ReadResourceType(ctx, internal::FindField(json, "resourceType"), root);
   if (!type) return result;
   const std::string_view expected = ResourceTypeOf(Resource(std::in_place_type<T>));
   const bool accepted =
@@ -378,10 +388,12 @@ ParseResult<T> ParseResourceAs(const rapidjson::Value& json, std::string_view ba
               "expected " + Quoted(expected) + ", got " + Quoted(*type) + "; resource rejected");
     return result;
   }
-  ResourceParse parsed = ParseResourceObject(ctx, json, root);
-  if (!parsed.resource) return result;
-  ResolveAndReport(ctx, *parsed.resource, root, options.external_medications, nullptr);
-  result.value = std::get<T>(std::move(*parsed.resource));
+  Resource resource;
+  if (ParseResourceObject(ctx, json, root, resource) != internal::TypedParse::kParsed) {
+    return result;
+  }
+  ResolveAndReport(ctx, resource, root, options.external_medications, nullptr);
+  result.value = std::get<T>(std::move(resource));
   return result;
 }
 
