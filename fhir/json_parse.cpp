@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -10,10 +11,122 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 
 #include "fhir/internal/json_reader.hpp"
 #include "fhir/internal/parse_resources.hpp"
+
+// JSON text is parsed in situ from TextDocument's buffer, which is followed by kPadding NUL
+// bytes. That lets the two scans where RapidJSON spends most of its time (the unescaped run of
+// a string, whitespace between tokens) load 16 bytes at a time at any position up to the
+// terminating NUL without reading outside the buffer. RapidJSON's own SIMD code
+// (RAPIDJSON_SSE2) is not used: it is a global switch that would also change every other
+// parse in the program, and its aligned loads read past the end of unpadded strings, which
+// AddressSanitizer reports. The stream is a type of its own (internal linkage), so the
+// specialisations below apply to this file's parse only.
+namespace cds::fhir {
+namespace {
+
+constexpr std::size_t kPadding = 16;
+
+/// An in-situ stream over text followed by at least kPadding NUL bytes.
+struct PaddedInsituStream : rapidjson::InsituStringStream {
+  explicit PaddedInsituStream(char* text) : rapidjson::InsituStringStream(text) {}
+};
+
+#if defined(__SSE2__)
+__m128i Load16(const char* p) noexcept {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+/// One bit per byte of `v` that ends an unescaped run of a string: '"', '\\' or a control
+/// character (< 0x20, which includes the terminating NUL).
+unsigned StringStops(__m128i v) noexcept {
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  const __m128i max_control = _mm_set1_epi8(0x1F);
+  const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, max_control), max_control);
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)));
+}
+
+/// One bit per byte of `v` that is not JSON whitespace.
+unsigned NonWhitespace(__m128i v) noexcept {
+  const __m128i space =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+  const __m128i other =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+  return ~static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(space, other))) & 0xFFFFu;
+}
+#endif
+
+}  // namespace
+}  // namespace cds::fhir
+
+namespace rapidjson {
+
+template <>
+struct StreamTraits<cds::fhir::PaddedInsituStream> {
+  enum { copyOptimization = 1 };  // As for InsituStringStream: a local copy in registers.
+};
+
+#if defined(__SSE2__)
+template <>
+inline void SkipWhitespace(cds::fhir::PaddedInsituStream& is) {
+  const char* p = is.src_;
+  if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') return;  // Compact JSON.
+  for (;; p += 16) {
+    if (const unsigned stops = cds::fhir::NonWhitespace(cds::fhir::Load16(p)); stops != 0) {
+      p += std::countr_zero(stops);
+      break;
+    }
+  }
+  is.src_ = const_cast<char*>(p);
+}
+
+/// Moves the unescaped run of a string (up to '"', '\\' or a control character) from the
+/// read position to the write position of the in-situ stream, 16 bytes at a time. RapidJSON's
+/// per-character loop takes over at the stop character.
+template <>
+template <>
+inline void GenericReader<UTF8<>, UTF8<>, CrtAllocator>::ScanCopyUnescapedString(
+    cds::fhir::PaddedInsituStream& is, cds::fhir::PaddedInsituStream& os) {
+  (void)os;  // The same stream (in situ).
+  char* p = is.src_;
+  char* q = is.dst_;
+  if (p == q) {  // No escape seen yet in this string: nothing to move, only skip.
+    for (;; p += 16) {
+      if (const unsigned stops = cds::fhir::StringStops(cds::fhir::Load16(p)); stops != 0) {
+        p += std::countr_zero(stops);
+        break;
+      }
+    }
+    is.src_ = is.dst_ = p;
+    return;
+  }
+  for (;; p += 16, q += 16) {
+    const __m128i block = cds::fhir::Load16(p);
+    if (const unsigned stops = cds::fhir::StringStops(block); stops != 0) {
+      const auto run = static_cast<std::size_t>(std::countr_zero(stops));
+      std::memmove(q, p, run);  // q < p: the write position trails the read position.
+      p += run;
+      q += run;
+      break;
+    }
+    // The whole block is consumed, so writing 16 bytes at q < p overwrites nothing unread.
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), block);
+  }
+  is.src_ = p;
+  is.dst_ = q;
+}
+#endif
+
+}  // namespace rapidjson
 
 namespace cds::fhir {
 namespace {
@@ -238,12 +351,18 @@ ParseResult<Bundle> ParseBundleAt(const Json& json, const Path& root, const Pars
 
 /// Offset of the first byte of `text` that is not well-formed UTF-8 (overlong forms,
 /// surrogates and code points above U+10FFFF are rejected, as RapidJSON's validator does), or
-/// npos. ASCII runs are skipped 8 bytes at a time, which is most of a FHIR payload.
+/// npos. ASCII runs are skipped 16 (SSE2) or 8 bytes at a time, which is most of a FHIR payload.
 std::size_t FirstInvalidUtf8(std::string_view text) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
+#if defined(__SSE2__)
+    if (i + 16 <= n && _mm_movemask_epi8(Load16(text.data() + i)) == 0) {
+      i += 16;
+      continue;
+    }
+#endif
     if (i + 8 <= n) {
       std::uint64_t word;
       std::memcpy(&word, p + i, sizeof word);
@@ -284,9 +403,9 @@ std::size_t FirstInvalidUtf8(std::string_view text) noexcept {
 }
 
 /// A DOM parsed from JSON text, with the storage it points into. Parsing is in situ (strings
-/// are not copied out of `buffer`), uses one memory pool sized from the input, and is
-/// iterative (no recursion). Encoding is validated up front by FirstInvalidUtf8, which is
-/// several times faster than RapidJSON's per-character validation.
+/// are not copied out of the padded buffer; PaddedInsituStream), uses one memory pool sized
+/// from the input, and is iterative (no recursion). Encoding is validated up front by
+/// FirstInvalidUtf8, which is several times faster than RapidJSON's per-character validation.
 class TextDocument {
  public:
   explicit TextDocument(std::size_t text_size)
@@ -308,8 +427,11 @@ class TextDocument {
       // In situ needs a mutable, NUL-terminated copy; a NUL inside the text would end the
       // parse early, so such (invalid) text takes the length-bounded path below.
       std::string& buffer = retained_ ? Buffer() : own_buffer_;
+      buffer.reserve(json_text.size() + kPadding);
       buffer.assign(json_text);
-      document_.ParseInsitu<kTextParseFlags>(buffer.data());
+      buffer.append(kPadding, '\0');
+      PaddedInsituStream stream(buffer.data());
+      document_.ParseStream<rapidjson::kParseInsituFlag | kTextParseFlags>(stream);
     } else {
       document_.Parse<kTextParseFlags>(json_text.data(), json_text.size());
     }
