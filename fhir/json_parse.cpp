@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -139,7 +140,7 @@ constexpr auto kBundleTypes = std::to_array<std::string_view>(
     {"document", "message", "transaction", "transaction-response", "batch", "batch-response",
      "history", "searchset", "collection"});
 
-/// Encoding is validated separately (FirstInvalidUtf8), so RapidJSON does not validate again.
+/// Encoding is validated separately (CopyAndCheck), so RapidJSON does not validate again.
 constexpr unsigned kTextParseFlags = rapidjson::kParseIterativeFlag;
 
 std::string Quoted(std::string_view text) {
@@ -349,30 +350,49 @@ ParseResult<Bundle> ParseBundleAt(const Json& json, const Path& root, const Pars
   return result;
 }
 
-/// Offset of the first byte of `text` that is not well-formed UTF-8 (overlong forms,
-/// surrogates and code points above U+10FFFF are rejected, as RapidJSON's validator does), or
-/// npos. ASCII runs are skipped 16 (SSE2) or 8 bytes at a time, which is most of a FHIR payload.
-std::size_t FirstInvalidUtf8(std::string_view text) noexcept {
+/// What CopyAndCheck found in the text.
+struct TextCheck {
+  std::size_t first_invalid = std::string_view::npos;  ///< First byte that is not UTF-8.
+  bool has_nul = false;
+};
+
+/// Copies `text` to `out` followed by kPadding NUL bytes (`out` has room for that), and in
+/// the same pass finds the first byte that is not well-formed UTF-8 (overlong forms,
+/// surrogates and code points above U+10FFFF are rejected, as RapidJSON's validator does) and
+/// whether the text contains a NUL. Runs of ASCII without NUL, most of a FHIR payload, are
+/// handled 16 (SSE2) or 8 bytes at a time. The copy is complete only when the text is valid.
+TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
+  TextCheck check;
   std::size_t i = 0;
   while (i < n) {
 #if defined(__SSE2__)
-    if (i + 16 <= n && _mm_movemask_epi8(Load16(text.data() + i)) == 0) {
-      i += 16;
-      continue;
+    if (i + 16 <= n) {
+      const __m128i block = Load16(text.data() + i);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), block);
+      const __m128i nul = _mm_cmpeq_epi8(block, _mm_setzero_si128());
+      if (_mm_movemask_epi8(_mm_or_si128(block, nul)) == 0) {
+        i += 16;
+        continue;
+      }
     }
 #endif
     if (i + 8 <= n) {
       std::uint64_t word;
       std::memcpy(&word, p + i, sizeof word);
-      if ((word & 0x8080808080808080ULL) == 0) {
+      std::memcpy(out + i, &word, sizeof word);
+      const std::uint64_t has_zero_byte =
+          (word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL;
+      if (((word & 0x8080808080808080ULL) | has_zero_byte) == 0) {
         i += 8;
         continue;
       }
     }
     const unsigned char c = p[i];
     if (c < 0x80) {
+      out[i] = static_cast<char>(c);
+      if (c == 0) check.has_nul = true;
       ++i;
       continue;
     }
@@ -390,16 +410,24 @@ std::size_t FirstInvalidUtf8(std::string_view text) noexcept {
       if (c == 0xF0) lo = 0x90;  // overlong
       if (c == 0xF4) hi = 0x8F;  // > U+10FFFF
     } else {
-      return i;
+      check.first_invalid = i;
+      return check;
     }
-    if (i + len > n) return i;
-    if (p[i + 1] < lo || p[i + 1] > hi) return i;
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) {
+      check.first_invalid = i;
+      return check;
+    }
     for (std::size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) {
+        check.first_invalid = i;
+        return check;
+      }
     }
+    std::memcpy(out + i, p + i, len);
     i += len;
   }
-  return std::string_view::npos;
+  std::memset(out + n, 0, kPadding);
+  return check;
 }
 
 /// A Document that, as the handler of a reader, stops the parse (kParseErrorTermination)
@@ -441,7 +469,7 @@ class DepthBoundedDocument : public rapidjson::Document {
 /// parsed by RapidJSON's recursive parser with that limit (about 10% faster than its iterative
 /// parser), and only text it does not accept (too deep, or invalid) is parsed again by the
 /// iterative parser, which has no depth limit and reports the error. Encoding is validated up
-/// front by FirstInvalidUtf8, several times faster than RapidJSON's per-character validation.
+/// front by CopyAndCheck, several times faster than RapidJSON's per-character validation.
 class TextDocument {
  public:
   explicit TextDocument(std::size_t text_size)
@@ -452,20 +480,21 @@ class TextDocument {
 
   /// Parses `json_text`; reports a fatal issue at `base_path` on failure.
   bool Parse(std::string_view json_text, std::string_view base_path, Issues& issues) {
-    if (const std::size_t bad = FirstInvalidUtf8(json_text); bad != std::string_view::npos) {
+    char* buffer = Buffer(json_text.size() + kPadding);
+    const TextCheck check = CopyAndCheck(json_text, buffer);
+    if (check.first_invalid != std::string_view::npos) {
       issues.push_back(
           Issue{Severity::kFatal, std::string(base_path),
-                "invalid JSON at byte " + std::to_string(bad) + ": " +
+                "invalid JSON at byte " + std::to_string(check.first_invalid) + ": " +
                     rapidjson::GetParseError_En(rapidjson::kParseErrorStringInvalidEncoding)});
       return false;
     }
-    if (json_text.find('\0') == std::string_view::npos) {
-      // In situ needs a mutable, NUL-terminated copy; a NUL inside the text would end the
-      // parse early, so such (invalid) text takes the length-bounded path below.
-      std::string& buffer = retained_ ? Buffer() : own_buffer_;
-      CopyPadded(json_text, buffer);
+    if (!check.has_nul) {
+      // In situ needs a mutable, NUL-terminated copy (`buffer`); a NUL inside the text would
+      // end the parse early, so such (invalid) text takes the length-bounded path below.
       if (ParseRecursively(buffer)) return true;
-      CopyPadded(json_text, buffer);  // The failed parse has written into the buffer.
+      // The failed parse has written into the buffer.
+      std::memcpy(buffer, json_text.data(), json_text.size());
       ParseIteratively(buffer);
     } else {
       document_.Parse<kTextParseFlags>(json_text.data(), json_text.size());
@@ -481,21 +510,15 @@ class TextDocument {
   [[nodiscard]] const rapidjson::Value& root() const noexcept { return document_; }
 
  private:
-  static void CopyPadded(std::string_view json_text, std::string& buffer) {
-    buffer.reserve(json_text.size() + kPadding);
-    buffer.assign(json_text);
-    buffer.append(kPadding, '\0');
-  }
-
   /// Only for text the recursive parse does not accept (too deep, or invalid).
-  [[gnu::cold]] void ParseIteratively(std::string& buffer) {
-    PaddedInsituStream stream(buffer.data());
+  [[gnu::cold]] void ParseIteratively(char* buffer) {
+    PaddedInsituStream stream(buffer);
     document_.ParseStream<rapidjson::kParseInsituFlag | kTextParseFlags>(stream);
   }
 
   /// The recursive parse, depth-limited; false (document unchanged) when it does not succeed.
-  bool ParseRecursively(std::string& buffer) {
-    PaddedInsituStream stream(buffer.data());
+  bool ParseRecursively(char* buffer) {
+    PaddedInsituStream stream(buffer);
     rapidjson::Reader reader;
     bool parsed = false;
     auto generate = [&](rapidjson::Document&) {  // *this is document_, as its base class.
@@ -512,11 +535,22 @@ class TextDocument {
   /// (measured: ~15% of the parse). Costs at most ~2.5x this size per thread.
   static constexpr std::size_t kMaxRetained = 4 * 1024 * 1024;
 
-  /// Per-thread in-situ text buffer (not re-entrant: one TextDocument per thread at a time,
-  /// which holds since the parse never recurses into another text parse).
-  static std::string& Buffer() {
-    thread_local std::string buffer;
-    return buffer;
+  /// Storage for the in-situ copy of the text: per-thread and kept between calls for inputs
+  /// up to kMaxRetained (not re-entrant: one TextDocument per thread at a time, which holds
+  /// since the parse never recurses into another text parse), owned by this document above.
+  /// Not initialised: CopyAndCheck writes it.
+  char* Buffer(std::size_t size) {
+    if (!retained_) {
+      own_buffer_ = std::make_unique_for_overwrite<char[]>(size);
+      return own_buffer_.get();
+    }
+    thread_local std::unique_ptr<char[]> buffer;
+    thread_local std::size_t capacity = 0;
+    if (capacity < size) {
+      buffer = std::make_unique_for_overwrite<char[]>(size);
+      capacity = size;
+    }
+    return buffer.get();
   }
   /// A pool whose first chunk is per-thread storage sized 1.5x the text (enough for a FHIR
   /// payload's in-situ DOM); further chunks, if any, are allocated and freed as usual.
@@ -528,7 +562,7 @@ class TextDocument {
   }
 
   bool retained_;
-  std::string own_buffer_;
+  std::unique_ptr<char[]> own_buffer_;
   rapidjson::MemoryPoolAllocator<> allocator_;
   DepthBoundedDocument document_;
 };

@@ -287,6 +287,18 @@ TEST(Errors, StringsAndWhitespaceAtEveryOffsetOfA16ByteBlock) {
                                          ": Invalid escape character in string.")
         << shift;
 
+    const std::string prefix = R"({"resourceType": "Patient", "id": ")" + pad;
+    for (const char* bad_utf8 : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x89"}) {
+      const ParseResult<Resource> invalid = ParseResource(prefix + bad_utf8 + "\"}", "body");
+      ASSERT_EQ(invalid.issues.size(), 1u) << shift;
+      EXPECT_EQ(invalid.issues[0].message, "invalid JSON at byte " + std::to_string(prefix.size()) +
+                                               ": Invalid encoding in string.")
+          << shift;
+    }
+    const ParseResult<Resource> nul = ParseResource(prefix + std::string(1, '\0') + "\"}", "body");
+    ASSERT_EQ(nul.issues.size(), 1u) << shift;
+    EXPECT_EQ(nul.issues[0].severity, Severity::kFatal);
+
     const std::string unterminated = R"({"resourceType": "Patient", "id": ")" + pad;
     EXPECT_FALSE(ParseResource(unterminated).ok()) << shift;
     EXPECT_FALSE(ParseResource("{" + spaces).ok()) << shift;
