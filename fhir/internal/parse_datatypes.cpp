@@ -115,9 +115,8 @@ CodeableConcept ParseCodeableConcept(Context& ctx, const Json& json, const Path&
                          .text = ReadString(ctx, m["text"], path)};
 }
 
-std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json, const Path& path) {
+bool ParseQuantityInto(Context& ctx, const Json& json, const Path& path, Quantity& quantity) {
   const Members<kQuantityFields> m(json);
-  Quantity quantity;
   if (const std::optional<double> value = ReadDecimal(ctx, m["value"], path)) {
     quantity.value = *value;
     quantity.has_value = true;
@@ -132,7 +131,7 @@ std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json, const Path
         ctx.Error(
             comparator_path,
             QuotedMessage(code, 16, " is not a valid comparator (<|<=|>=|>); quantity ignored"));
-        return std::nullopt;
+        return false;
       }
       quantity.comparator = *parsed;
     }
@@ -140,6 +139,12 @@ std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json, const Path
   quantity.unit = ReadString(ctx, m["unit"], path);
   quantity.system = ReadString(ctx, m["system"], path);
   quantity.code = ReadString(ctx, m["code"], path);
+  return true;
+}
+
+std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json, const Path& path) {
+  std::optional<Quantity> quantity(std::in_place);  // Built in place, returned without a move.
+  if (!ParseQuantityInto(ctx, json, path, *quantity)) quantity.reset();
   return quantity;
 }
 

@@ -21,6 +21,9 @@ enum class Release { kR4, kDstu2 };
                                                    const Path& path);
 [[nodiscard]] std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json,
                                                     const Path& path);
+/// ParseQuantity into `quantity` (default-constructed); false when the quantity is rejected.
+[[nodiscard]] bool ParseQuantityInto(Context& ctx, const Json& json, const Path& path,
+                                     Quantity& quantity);
 [[nodiscard]] Reference ParseReference(Context& ctx, const Json& json, const Path& path);
 [[nodiscard]] Period ParsePeriod(Context& ctx, const Json& json, const Path& path);
 [[nodiscard]] Ratio ParseRatio(Context& ctx, const Json& json, const Path& path);

@@ -396,55 +396,65 @@ bool ParseMedicationAdministration(Context& ctx, const Json& json, const Path& p
 // ---------------------------------------------------------------------------------------------
 // Observation family
 
-/// One value[x] of the given type; std::monostate for a type not modelled or an invalid value
-/// (reported).
-ObservationValue ObservationValueOfType(Context& ctx, std::string_view type, const Json& value,
-                                        const Path& path) {
-  ObservationValue out;
+/// One value[x] of the given type, built in `out` (which holds std::monostate); it stays
+/// std::monostate for a type not modelled or an invalid value (reported).
+void ObservationValueOfType(Context& ctx, std::string_view type, const Json& value,
+                            const Path& path, ObservationValue& out) {
+  const auto object = [&] {
+    if (value.IsObject()) return true;
+    WrongType(ctx, path, "an object", value);
+    return false;
+  };
   if (type == "Quantity") {
-    if (auto q = ParseObjectValue(ctx, value, path, ParseQuantity)) out = std::move(*q);
+    if (object() && !ParseQuantityInto(ctx, value, path, out.emplace<Quantity>())) {
+      out.emplace<std::monostate>();
+    }
   } else if (type == "CodeableConcept") {
-    if (auto c = ParseObjectValue(ctx, value, path, ParseCodeableConcept)) out = std::move(*c);
+    if (object()) {
+      out.emplace<CodeableConcept>(
+          Deferred{[&] { return ParseCodeableConcept(ctx, value, path); }});
+    }
   } else if (type == "String") {
     if (auto text = StringFrom(ctx, value, path)) {
       std::optional<Quantity> numeric = ParseQuantityString(*text);
-      out = StringValue{std::move(*text), std::move(numeric)};
+      out.emplace<StringValue>(StringValue{std::move(*text), std::move(numeric)});
     }
   } else if (type == "Boolean") {
-    if (auto b = BoolFrom(ctx, value, path)) out = *b;
+    if (auto b = BoolFrom(ctx, value, path)) out.emplace<bool>(*b);
   } else if (type == "Integer") {
-    if (auto n = Int64From(ctx, value, path)) out = *n;
+    if (auto n = Int64From(ctx, value, path)) out.emplace<std::int64_t>(*n);
   } else if (type == "Range") {
-    if (auto r = ParseObjectValue(ctx, value, path, ParseRange)) out = std::move(*r);
+    if (object()) out.emplace<Range>(Deferred{[&] { return ParseRange(ctx, value, path); }});
   } else if (type == "Ratio") {
-    if (auto r = ParseObjectValue(ctx, value, path, ParseRatio)) out = std::move(*r);
+    if (object()) out.emplace<Ratio>(Deferred{[&] { return ParseRatio(ctx, value, path); }});
   } else if (type == "DateTime") {
-    if (auto d = DateTimeFrom(ctx, value, path, DateKind::kDateTime)) out = std::move(*d);
+    if (auto d = DateTimeFrom(ctx, value, path, DateKind::kDateTime)) {
+      out.emplace<DateTime>(std::move(*d));
+    }
   } else if (type == "Period") {
-    if (auto p = ParseObjectValue(ctx, value, path, ParsePeriod)) out = std::move(*p);
+    if (object()) out.emplace<Period>(Deferred{[&] { return ParsePeriod(ctx, value, path); }});
   }
-  return out;
 }
 
-/// value[x] as used by labs, read in one pass over the members. Other value types
-/// (valueSampledData, valueTime, ...) are ignored. More than one usable value -> warning; the
-/// first in document order is used.
-ObservationValue ReadObservationValue(Context& ctx, const Json& json, const Path& path) {
-  ObservationValue value;
+/// value[x] as used by labs, read in one pass over the members into `value` (which holds
+/// std::monostate). Other value types (valueSampledData, valueTime, ...) are ignored. More than
+/// one usable value -> warning; the first in document order is used.
+void ReadObservationValue(Context& ctx, const Json& json, const Path& path,
+                          ObservationValue& value) {
   std::string_view chosen;
   ForEachChoice(
       json, "value", [&](std::string_view name, std::string_view type, const Json& member) {
         const Path member_path = path.Field(name);
-        ObservationValue candidate = ObservationValueOfType(ctx, type, member, member_path);
-        if (std::holds_alternative<std::monostate>(candidate)) return;
-        if (!chosen.empty()) {
-          ctx.Warning(member_path, "more than one value[x]; " + std::string(chosen) + " is used");
+        if (chosen.empty()) {
+          ObservationValueOfType(ctx, type, member, member_path, value);
+          if (!std::holds_alternative<std::monostate>(value)) chosen = name;
           return;
         }
-        value = std::move(candidate);
-        chosen = name;
+        ObservationValue candidate;  // Read for its issues only.
+        ObservationValueOfType(ctx, type, member, member_path, candidate);
+        if (std::holds_alternative<std::monostate>(candidate)) return;
+        ctx.Warning(member_path, "more than one value[x]; " + std::string(chosen) + " is used");
       });
-  return value;
 }
 
 constexpr auto kReferenceRangeFields = MakeFields("low", "high", "text");
@@ -470,7 +480,7 @@ std::optional<Observation::Component> ParseComponent(Context& ctx, const Json& j
     return std::nullopt;
   }
   component.code = std::move(*code);
-  component.value = ReadObservationValue(ctx, json, path);
+  ReadObservationValue(ctx, json, path, component.value);
   component.data_absent_reason = ReadConcept(ctx, m["dataAbsentReason"], path);
   component.interpretation = ReadConcepts(ctx, m["interpretation"], path);
   return component;
@@ -489,7 +499,7 @@ bool ParseObservation(Context& ctx, const Json& json, const Path& path, Observat
   observation.encounter = ReadReference(ctx, m["encounter"], path);
   observation.effective = ReadTimeChoice(ctx, json, path, "effective", /*allow_instant=*/true);
   observation.issued = ReadDateTime(ctx, m["issued"], path, DateKind::kInstant);
-  observation.value = ReadObservationValue(ctx, json, path);
+  ReadObservationValue(ctx, json, path, observation.value);
   observation.data_absent_reason = ReadConcept(ctx, m["dataAbsentReason"], path);
   observation.interpretation = ReadConcepts(ctx, m["interpretation"], path);
   observation.reference_range = ReadArray(ctx, m["referenceRange"], path, ParseReferenceRange);
