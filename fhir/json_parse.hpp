@@ -81,8 +81,8 @@ template <typename T>
                                               const ParseOptions& options = {});
 
 /// Convenience overloads over JSON text (tests, tools). Text that is not valid JSON yields a
-/// kFatal issue at `base_path` naming the byte offset. Parsing is iterative (no stack growth
-/// with nesting depth).
+/// kFatal issue at `base_path` naming the byte offset. Any nesting depth is accepted, and the
+/// parse never recurses more than 64 levels deep (deeper text is parsed iteratively).
 [[nodiscard]] ParseResult<Resource> ParseResource(std::string_view json_text,
                                                   std::string_view base_path = {},
                                                   const ParseOptions& options = {});

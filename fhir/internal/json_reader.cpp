@@ -51,14 +51,14 @@ std::string_view StringOf(const Json& value) noexcept {
   return {value.GetString(), value.GetStringLength()};
 }
 
-const Json* Member(Context& ctx, const Json& object, const char* name, const Path& object_path) {
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd()) return nullptr;
-  if (it->value.IsNull()) {
-    ctx.Warning(object_path.Field(name), "null is not a valid FHIR value; ignored");
-    return nullptr;
-  }
-  return &it->value;
+Field FindField(const Json& object, std::string_view name) {
+  const auto it = object.FindMember(
+      Json(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+  return {it == object.MemberEnd() ? nullptr : &it->value, name};
+}
+
+void ReportNull(Context& ctx, const Path& path) {
+  ctx.Warning(path, "null is not a valid FHIR value; ignored");
 }
 
 void WrongType(Context& ctx, const Path& path, std::string_view expected, const Json& got) {
@@ -127,58 +127,56 @@ std::optional<DateTime> DateTimeFrom(Context& ctx, const Json& value, const Path
   return std::move(parsed.value);
 }
 
-std::string ReadString(Context& ctx, const Json& object, const char* name,
-                       const Path& object_path) {
-  const Json* value = Member(ctx, object, name, object_path);
+std::string ReadString(Context& ctx, Field field, const Path& object_path) {
+  const Json* value = Member(ctx, field, object_path);
   if (value == nullptr) return {};
-  return StringFrom(ctx, *value, object_path.Field(name)).value_or(std::string{});
+  if (!value->IsString()) {
+    WrongType(ctx, object_path.Field(field.name), "a string", *value);
+    return {};
+  }
+  return std::string(value->GetString(), value->GetStringLength());
 }
 
-std::optional<bool> ReadBool(Context& ctx, const Json& object, const char* name,
-                             const Path& object_path) {
-  const Json* value = Member(ctx, object, name, object_path);
+std::optional<bool> ReadBool(Context& ctx, Field field, const Path& object_path) {
+  const Json* value = Member(ctx, field, object_path);
   if (value == nullptr) return std::nullopt;
-  return BoolFrom(ctx, *value, object_path.Field(name));
+  return BoolFrom(ctx, *value, object_path.Field(field.name));
 }
 
-std::optional<std::int64_t> ReadInt64(Context& ctx, const Json& object, const char* name,
-                                      const Path& object_path) {
-  const Json* value = Member(ctx, object, name, object_path);
+std::optional<std::int64_t> ReadInt64(Context& ctx, Field field, const Path& object_path) {
+  const Json* value = Member(ctx, field, object_path);
   if (value == nullptr) return std::nullopt;
-  return Int64From(ctx, *value, object_path.Field(name));
+  return Int64From(ctx, *value, object_path.Field(field.name));
 }
 
-std::optional<int> ReadInt(Context& ctx, const Json& object, const char* name,
-                           const Path& object_path) {
-  const std::optional<std::int64_t> value = ReadInt64(ctx, object, name, object_path);
+std::optional<int> ReadInt(Context& ctx, Field field, const Path& object_path) {
+  const std::optional<std::int64_t> value = ReadInt64(ctx, field, object_path);
   if (!value) return std::nullopt;
   if (*value < std::numeric_limits<int>::min() || *value > std::numeric_limits<int>::max()) {
-    ctx.Error(object_path.Field(name), "integer out of range; element ignored");
+    ctx.Error(object_path.Field(field.name), "integer out of range; element ignored");
     return std::nullopt;
   }
   return static_cast<int>(*value);
 }
 
-std::optional<double> ReadDecimal(Context& ctx, const Json& object, const char* name,
-                                  const Path& object_path) {
-  const Json* value = Member(ctx, object, name, object_path);
+std::optional<double> ReadDecimal(Context& ctx, Field field, const Path& object_path) {
+  const Json* value = Member(ctx, field, object_path);
   if (value == nullptr) return std::nullopt;
-  return DecimalFrom(ctx, *value, object_path.Field(name));
+  return DecimalFrom(ctx, *value, object_path.Field(field.name));
 }
 
-std::optional<DateTime> ReadDateTime(Context& ctx, const Json& object, const char* name,
-                                     const Path& object_path, DateKind kind) {
-  const Json* value = Member(ctx, object, name, object_path);
+std::optional<DateTime> ReadDateTime(Context& ctx, Field field, const Path& object_path,
+                                     DateKind kind) {
+  const Json* value = Member(ctx, field, object_path);
   if (value == nullptr) return std::nullopt;
-  return DateTimeFrom(ctx, *value, object_path.Field(name), kind);
+  return DateTimeFrom(ctx, *value, object_path.Field(field.name), kind);
 }
 
-std::vector<std::string> ReadStringArray(Context& ctx, const Json& object, const char* name,
-                                         const Path& object_path) {
+std::vector<std::string> ReadStringArray(Context& ctx, Field field, const Path& object_path) {
   std::vector<std::string> out;
-  const Json* value = Member(ctx, object, name, object_path);
+  const Json* value = Member(ctx, field, object_path);
   if (value == nullptr) return out;
-  const Path path = object_path.Field(name);
+  const Path path = object_path.Field(field.name);
   if (value->IsString()) {
     ctx.Warning(path, "expected an array, got a single string; read as a one-item array");
     out.emplace_back(StringOf(*value));
@@ -216,11 +214,10 @@ bool IsOneOf(std::string_view code, std::span<const std::string_view> allowed) n
   return false;
 }
 
-std::optional<std::string> ReadRequiredCode(Context& ctx, const Json& object, const char* name,
-                                            const Path& object_path,
+std::optional<std::string> ReadRequiredCode(Context& ctx, Field field, const Path& object_path,
                                             std::span<const std::string_view> allowed) {
-  const Json* value = Member(ctx, object, name, object_path);
-  const Path path = object_path.Field(name);
+  const Json* value = Member(ctx, field, object_path);
+  const Path path = object_path.Field(field.name);
   if (value == nullptr) {
     ctx.Error(path, "required element is missing; resource rejected");
     return std::nullopt;

@@ -21,6 +21,9 @@ enum class Release { kR4, kDstu2 };
                                                    const Path& path);
 [[nodiscard]] std::optional<Quantity> ParseQuantity(Context& ctx, const Json& json,
                                                     const Path& path);
+/// ParseQuantity into `quantity` (default-constructed); false when the quantity is rejected.
+[[nodiscard]] bool ParseQuantityInto(Context& ctx, const Json& json, const Path& path,
+                                     Quantity& quantity);
 [[nodiscard]] Reference ParseReference(Context& ctx, const Json& json, const Path& path);
 [[nodiscard]] Period ParsePeriod(Context& ctx, const Json& json, const Path& path);
 [[nodiscard]] Ratio ParseRatio(Context& ctx, const Json& json, const Path& path);
@@ -29,16 +32,14 @@ enum class Release { kR4, kDstu2 };
 [[nodiscard]] Dosage ParseDosage(Context& ctx, const Json& json, const Path& path, Release release);
 
 /// Shorthands for optional single elements; absent or invalid -> empty value.
-[[nodiscard]] CodeableConcept ReadConcept(Context& ctx, const Json& object, const char* name,
-                                          const Path& object_path);
-[[nodiscard]] Reference ReadReference(Context& ctx, const Json& object, const char* name,
-                                      const Path& object_path);
-[[nodiscard]] std::optional<Quantity> ReadQuantity(Context& ctx, const Json& object,
-                                                   const char* name, const Path& object_path);
-[[nodiscard]] std::vector<CodeableConcept> ReadConcepts(Context& ctx, const Json& object,
-                                                        const char* name, const Path& object_path);
-[[nodiscard]] std::vector<Reference> ReadReferences(Context& ctx, const Json& object,
-                                                    const char* name, const Path& object_path);
+[[nodiscard]] CodeableConcept ReadConcept(Context& ctx, Field field, const Path& object_path);
+[[nodiscard]] Reference ReadReference(Context& ctx, Field field, const Path& object_path);
+[[nodiscard]] std::optional<Quantity> ReadQuantity(Context& ctx, Field field,
+                                                   const Path& object_path);
+[[nodiscard]] std::vector<CodeableConcept> ReadConcepts(Context& ctx, Field field,
+                                                        const Path& object_path);
+[[nodiscard]] std::vector<Reference> ReadReferences(Context& ctx, Field field,
+                                                    const Path& object_path);
 
 /// Reads the time choice element `prefix[x]` (e.g. "effective" -> effectiveDateTime,
 /// effectivePeriod and, when `allow_instant`, effectiveInstant) in one pass over the members.

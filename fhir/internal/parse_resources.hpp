@@ -3,7 +3,6 @@
 // points in fhir/json_parse.cpp resolve the rest (Bundle, external catalog).
 #pragma once
 
-#include <optional>
 #include <string_view>
 
 #include "fhir/internal/json_reader.hpp"
@@ -12,15 +11,17 @@
 namespace cds::fhir::internal {
 
 /// The outcome of ParseResourceOfType.
-struct TypedParse {
-  bool known_type = false;           ///< False: `resource_type` is not modelled here.
-  std::optional<Resource> resource;  ///< Empty when unknown or rejected.
+enum class TypedParse {
+  kUnknownType,  ///< `resource_type` is not modelled here; `out` is untouched.
+  kRejected,     ///< A required element is missing or invalid; `out` holds a partial view.
+  kParsed,       ///< `out` holds the view.
 };
 
 /// Parses `json` (precondition: an object) as the resource type `resource_type` (its
-/// `resourceType` member, already read by the caller). "MedicationOrder" yields a
-/// MedicationRequest. "Bundle" is not handled here (known_type = false).
+/// `resourceType` member, already read by the caller) into `out`, which is replaced by a view
+/// of that type (built in place: no copy of the view). "MedicationOrder" yields a
+/// MedicationRequest. "Bundle" is not handled here (kUnknownType).
 [[nodiscard]] TypedParse ParseResourceOfType(Context& ctx, const Json& json, const Path& path,
-                                             std::string_view resource_type);
+                                             std::string_view resource_type, Resource& out);
 
 }  // namespace cds::fhir::internal

@@ -264,6 +264,47 @@ TEST(Errors, InvalidJsonTextIsFatal) {
   }
 }
 
+// Strings and whitespace are scanned 16 bytes at a time: escapes, multi-byte characters and
+// control characters must be found wherever they fall relative to a block, and the scans must
+// stop at the end of the text.
+TEST(Errors, StringsAndWhitespaceAtEveryOffsetOfA16ByteBlock) {
+  for (std::size_t shift = 0; shift < 40; ++shift) {
+    const std::string pad(shift, 'x');
+    const std::string spaces(shift, ' ');
+    const std::string text = "{" + spaces + R"("resourceType")" + spaces + ":" + "\n\t\r" +
+                             R"("Patient", "id": ")" + pad + R"(a\"b\\c\n\u00e9\u2264)" + pad +
+                             "\xC3\xA9\"" + spaces + "}" + spaces;
+    const ParseResult<Resource> result = ParseResource(text);
+    ASSERT_TRUE(result.ok()) << shift << Describe(result.issues);
+    EXPECT_EQ(std::get<Patient>(*result.value).id,
+              pad + "a\"b\\c\n\xC3\xA9\xE2\x89\xA4" + pad + "\xC3\xA9")
+        << shift;
+
+    const std::string control = R"({"resourceType": "Patient", "id": ")" + pad + "\x01\"}";
+    const ParseResult<Resource> bad = ParseResource(control, "body");
+    ASSERT_EQ(bad.issues.size(), 1u) << shift;
+    EXPECT_EQ(bad.issues[0].message, "invalid JSON at byte " + std::to_string(control.size() - 3) +
+                                         ": Invalid escape character in string.")
+        << shift;
+
+    const std::string prefix = R"({"resourceType": "Patient", "id": ")" + pad;
+    for (const char* bad_utf8 : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x89"}) {
+      const ParseResult<Resource> invalid = ParseResource(prefix + bad_utf8 + "\"}", "body");
+      ASSERT_EQ(invalid.issues.size(), 1u) << shift;
+      EXPECT_EQ(invalid.issues[0].message, "invalid JSON at byte " + std::to_string(prefix.size()) +
+                                               ": Invalid encoding in string.")
+          << shift;
+    }
+    const ParseResult<Resource> nul = ParseResource(prefix + std::string(1, '\0') + "\"}", "body");
+    ASSERT_EQ(nul.issues.size(), 1u) << shift;
+    EXPECT_EQ(nul.issues[0].severity, Severity::kFatal);
+
+    const std::string unterminated = R"({"resourceType": "Patient", "id": ")" + pad;
+    EXPECT_FALSE(ParseResource(unterminated).ok()) << shift;
+    EXPECT_FALSE(ParseResource("{" + spaces).ok()) << shift;
+  }
+}
+
 TEST(Errors, DeeplyNestedJsonNeitherCrashesNorRecurses) {
   const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
   EXPECT_FALSE(ParseResource(deep).ok());
