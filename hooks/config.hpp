@@ -46,6 +46,16 @@ struct PlainHttpConfig {
   std::uint16_t port = 8080;
 };
 
+/// Fetching prefetch data the EHR did not send (issue 5).
+struct PrefetchConfig {
+  std::chrono::milliseconds budget{2000};              // one budget for all fetches of a call
+  unsigned page_limit = 5;                             // pages of a search followed via `next`
+  std::uint64_t max_response_bytes = 8 * 1024 * 1024;  // per page
+  /// Allowed fhirServer base URL prefixes (scheme://host[:port][/path]). Empty: any https
+  /// server on a public address. A listed server may be on a private or loopback address.
+  std::vector<std::string> fhir_allow;
+};
+
 struct ServerConfig {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 8443;    // 0 = pick a free port
@@ -56,6 +66,7 @@ struct ServerConfig {
   TimeoutsConfig timeouts;
   CorsConfig cors;
   PlainHttpConfig plain_http;
+  PrefetchConfig prefetch;
   std::string log_level = "info";  // debug | info | warn | error
   std::string terminology_dir;     // value sets (engine/terminology/*.json)
   /// Testing only: evaluate every call as of this instant instead of the clock (golden tests

@@ -17,6 +17,7 @@
 #include "hooks/config.hpp"
 #include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
+#include "hooks/prefetch_resolver.hpp"
 #include "hooks/services.hpp"
 
 namespace cds::hooks {
@@ -48,9 +49,11 @@ using Respond = std::function<void(HttpResponse)>;
 
 class Router {
  public:
-  /// `engine` decides service calls; it must not be null.
+  /// `engine` decides service calls; it must not be null. `prefetch` fetches prefetch keys the
+  /// client did not fill; null = none is fetched (what the client sent is what the engine sees).
   Router(const ServerConfig& config, ServiceCatalog catalog,
-         std::shared_ptr<const HookEngine> engine);
+         std::shared_ptr<const HookEngine> engine,
+         std::shared_ptr<const PrefetchResolver> prefetch = nullptr);
 
   /// Handles one complete request and passes the response to `respond`. Steps that wait for
   /// I/O (prefetch fetches, key sets, the audit commit) complete asynchronously, on whichever
@@ -87,6 +90,7 @@ class Router {
   void Authenticate(CallPtr call) const;
   void ParseServiceCall(CallPtr call) const;
   void ResolvePrefetch(CallPtr call) const;
+  void ApplyPrefetch(CallPtr call) const;
   void Evaluate(CallPtr call) const;
   void RecordCall(CallPtr call) const;
   // Feedback steps (after Authenticate).
@@ -106,6 +110,7 @@ class Router {
   bool cors_any_origin_ = true;
   ServiceCatalog catalog_;
   std::shared_ptr<const HookEngine> engine_;
+  std::shared_ptr<const PrefetchResolver> prefetch_;
   std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
 };
