@@ -50,20 +50,20 @@ std::string_view StripTrailingSlashes(std::string_view path) {
 
 }  // namespace
 
-std::string HttpUrlParts::Origin() const {
+std::string FhirUrl::Origin() const {
   std::string origin = scheme + "://" + host;
   const std::uint16_t default_port = scheme == "https" ? 443 : 80;
   if (port != default_port) origin += ":" + std::to_string(port);
   return origin;
 }
 
-std::optional<HttpUrlParts> ParseHttpUrl(std::string_view url) {
+std::optional<FhirUrl> ParseFhirUrl(std::string_view url) {
   if (url.empty() || url.size() > 2048) return std::nullopt;
   for (char c : url) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '#' || c == '\\') return std::nullopt;
   }
-  HttpUrlParts parts;
+  FhirUrl parts;
   const std::size_t colon = url.find("://");
   if (colon == std::string_view::npos) return std::nullopt;
   parts.scheme = Lower(url.substr(0, colon));
@@ -126,7 +126,7 @@ std::optional<HttpUrlParts> ParseHttpUrl(std::string_view url) {
   return parts;
 }
 
-bool SameOrigin(const HttpUrlParts& a, const HttpUrlParts& b) noexcept {
+bool SameOrigin(const FhirUrl& a, const FhirUrl& b) noexcept {
   return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
 }
 
@@ -134,7 +134,7 @@ std::optional<std::string> FhirServerAllowlist::Create(const std::vector<std::st
                                                        FhirServerAllowlist& out) {
   FhirServerAllowlist list;
   for (const std::string& prefix : prefixes) {
-    auto parts = ParseHttpUrl(prefix);
+    auto parts = ParseFhirUrl(prefix);
     if (!parts || !parts->query.empty()) {
       return "\"" + prefix + "\" is not an absolute http(s) base URL (scheme://host[:port][/path])";
     }
@@ -147,7 +147,7 @@ std::optional<std::string> FhirServerAllowlist::Create(const std::vector<std::st
 
 FhirServerVerdict FhirServerAllowlist::Check(std::string_view fhir_server, bool allow_http) const {
   FhirServerVerdict verdict;
-  const auto parts = ParseHttpUrl(fhir_server);
+  const auto parts = ParseFhirUrl(fhir_server);
   if (!parts || !parts->query.empty()) {
     verdict.reason = "fhirServer not allowed: not a plain absolute http(s) base URL";
     return verdict;
@@ -163,7 +163,7 @@ FhirServerVerdict FhirServerAllowlist::Check(std::string_view fhir_server, bool 
     return verdict;
   }
   const std::string_view path = StripTrailingSlashes(parts->path);
-  for (const HttpUrlParts& entry : entries_) {
+  for (const FhirUrl& entry : entries_) {
     if (!SameOrigin(entry, *parts)) continue;
     // A prefix ends at a segment boundary: /r4 admits /r4 and /r4/x, not /r4x.
     if (path.size() >= entry.path.size() && path.starts_with(entry.path) &&

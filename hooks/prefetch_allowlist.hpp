@@ -16,7 +16,7 @@ namespace cds::hooks {
 
 /// An absolute http(s) URL taken apart. Host is lower-cased without a trailing dot (IPv6 in
 /// brackets); port is explicit (80/443 when absent); path is "" or starts with "/".
-struct HttpUrlParts {
+struct FhirUrl {
   std::string scheme;  // "http" | "https"
   std::string host;
   std::uint16_t port = 0;
@@ -25,16 +25,16 @@ struct HttpUrlParts {
 
   /// scheme://host[:port] (default ports omitted).
   [[nodiscard]] std::string Origin() const;
-  friend bool operator==(const HttpUrlParts&, const HttpUrlParts&) = default;
+  friend bool operator==(const FhirUrl&, const FhirUrl&) = default;
 };
 
 /// Parses an absolute http(s) URL strictly: no user-info, fragment, whitespace, backslash,
 /// control characters or percent sign in the host, and no "." / ".." path segments (plain or
 /// percent-encoded), since those would let a URL that matches a prefix point elsewhere.
-[[nodiscard]] std::optional<HttpUrlParts> ParseHttpUrl(std::string_view url);
+[[nodiscard]] std::optional<FhirUrl> ParseFhirUrl(std::string_view url);
 
 /// Same scheme, host and port.
-[[nodiscard]] bool SameOrigin(const HttpUrlParts& a, const HttpUrlParts& b) noexcept;
+[[nodiscard]] bool SameOrigin(const FhirUrl& a, const FhirUrl& b) noexcept;
 
 /// Whether a fhirServer may be called, and how.
 struct FhirServerVerdict {
@@ -63,7 +63,7 @@ class FhirServerAllowlist {
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
  private:
-  std::vector<HttpUrlParts> entries_;  // path without a trailing "/"
+  std::vector<FhirUrl> entries_;  // path without a trailing "/"
 };
 
 }  // namespace cds::hooks

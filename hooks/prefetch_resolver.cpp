@@ -79,7 +79,7 @@ void RemoveNextLinks(rapidjson::Value& bundle) {
 
 // The path of a URL for logs (no query: it carries patient ids).
 std::string PathOf(std::string_view url) {
-  const auto parts = ParseHttpUrl(url);
+  const auto parts = ParseFhirUrl(url);
   return parts ? parts->path : std::string();
 }
 
@@ -104,7 +104,7 @@ struct KeyState {
 struct ResolveState : std::enable_shared_from_this<ResolveState> {
   std::shared_ptr<HttpClient> client;
   OutboundRequest request_template;  // authorization, deadline, size limit, allow_private
-  HttpUrlParts server;
+  FhirUrl server;
   FhirServerAllowlist allowlist;
   bool allow_http = false;
   unsigned page_limit = 5;
@@ -210,7 +210,7 @@ void ResolveState::OnPage(std::size_t index, OutboundResponse response) {
       key.pages.push_back(std::move(page));
     }
     if (!next.empty() && key.read_type.empty()) {
-      const auto next_parts = ParseHttpUrl(next);
+      const auto next_parts = ParseFhirUrl(next);
       const bool same_server = next_parts && SameOrigin(*next_parts, server) &&
                                (allowlist.empty() || allowlist.Check(next, allow_http).allowed);
       if (!same_server) {
@@ -359,7 +359,7 @@ void PrefetchResolver::Resolve(const HookRequest& request, const ServiceDefiniti
     verdict = state->allowlist.Check(request.fhir_server, options_.allow_http);
     if (!verdict.allowed) refused = verdict.reason;
   }
-  if (const auto parts = ParseHttpUrl(request.fhir_server)) {
+  if (const auto parts = ParseFhirUrl(request.fhir_server)) {
     state->server = *parts;
     state->outcome.fhir_origin = parts->Origin();
   }

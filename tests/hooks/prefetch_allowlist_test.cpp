@@ -15,8 +15,8 @@ FhirServerAllowlist List(const std::vector<std::string>& prefixes) {
   return list;
 }
 
-TEST(ParseHttpUrl, TakesAbsoluteUrlsApart) {
-  auto p = ParseHttpUrl("HTTPS://FHIR.Example.org./r4/?_format=json");
+TEST(ParseFhirUrl, TakesAbsoluteUrlsApart) {
+  auto p = ParseFhirUrl("HTTPS://FHIR.Example.org./r4/?_format=json");
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->scheme, "https");
   EXPECT_EQ(p->host, "fhir.example.org");
@@ -25,19 +25,19 @@ TEST(ParseHttpUrl, TakesAbsoluteUrlsApart) {
   EXPECT_EQ(p->query, "_format=json");
   EXPECT_EQ(p->Origin(), "https://fhir.example.org");
 
-  p = ParseHttpUrl("http://127.0.0.1:8081");
+  p = ParseFhirUrl("http://127.0.0.1:8081");
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->port, 8081);
   EXPECT_EQ(p->path, "");
   EXPECT_EQ(p->Origin(), "http://127.0.0.1:8081");
 
-  p = ParseHttpUrl("https://[::1]:9443/fhir");
+  p = ParseFhirUrl("https://[::1]:9443/fhir");
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->host, "[::1]");
   EXPECT_EQ(p->port, 9443);
 }
 
-TEST(ParseHttpUrl, RefusesUrlsThatCouldPointSomewhereElseThanTheyLook) {
+TEST(ParseFhirUrl, RefusesUrlsThatCouldPointSomewhereElseThanTheyLook) {
   for (const char* url : {
            "ftp://fhir.example.org/r4",
            "https://user:pw@fhir.example.org/r4",
@@ -62,7 +62,7 @@ TEST(ParseHttpUrl, RefusesUrlsThatCouldPointSomewhereElseThanTheyLook) {
            "/fhir",
            "",
        }) {
-    EXPECT_FALSE(ParseHttpUrl(url).has_value()) << url;
+    EXPECT_FALSE(ParseFhirUrl(url).has_value()) << url;
   }
 }
 
@@ -135,10 +135,10 @@ TEST(FhirServerAllowlist, BadPrefixesAreConfigurationErrors) {
 }
 
 TEST(SameOrigin, ComparesSchemeHostAndPort) {
-  const auto a = ParseHttpUrl("https://fhir.example.org/r4/Observation?page=2");
-  const auto b = ParseHttpUrl("https://FHIR.example.org:443/other");
-  const auto c = ParseHttpUrl("http://fhir.example.org/r4");
-  const auto d = ParseHttpUrl("https://fhir.example.org:8443/r4");
+  const auto a = ParseFhirUrl("https://fhir.example.org/r4/Observation?page=2");
+  const auto b = ParseFhirUrl("https://FHIR.example.org:443/other");
+  const auto c = ParseFhirUrl("http://fhir.example.org/r4");
+  const auto d = ParseFhirUrl("https://fhir.example.org:8443/r4");
   ASSERT_TRUE(a && b && c && d);
   EXPECT_TRUE(SameOrigin(*a, *b));
   EXPECT_FALSE(SameOrigin(*a, *c));
