@@ -256,6 +256,15 @@ Handlers RootHandlers(ServerConfig& c) {
                          {"bind", String(c.plain_http.bind)},
                          {"port", Unsigned(c.plain_http.port, 65535)}};
        })},
+      {"fhir_client", Object([&c] {
+         auto& f = c.fhir_client;
+         return Handlers{{"ca_file", String(f.ca_file)},
+                         {"allow_http", Bool(f.allow_http)},
+                         {"max_idle_per_origin", Unsigned(f.max_idle_per_origin, 1024)},
+                         {"idle_timeout_ms", Millis(f.idle_timeout)},
+                         {"header_bytes", Unsigned(f.header_bytes, 1024u * 1024)},
+                         {"default_timeout_ms", Millis(f.default_timeout)}};
+       })},
   };
 }
 
@@ -340,6 +349,9 @@ Options (override the config file, which overrides the defaults):
                          (repeatable; replaces prefetch.fhir_allow of the config file; a listed
                          server may be on a private address; default: any public https server)
   --prefetch-budget-ms N time for all prefetch fetches of one call (default 2000)
+  --fhir-ca FILE         trust this PEM CA bundle for FHIR and key-set fetches, besides the
+                         system store
+  --allow-http-fhir      allow http:// FHIR server URLs (development only; warns)
   --help                 print this help and exit
   --version              print the version and exit
 
@@ -370,6 +382,10 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.tls.require_client_cert = true;
       continue;
     }
+    if (opt == "--allow-http-fhir") {
+      config.fhir_client.allow_http = true;
+      continue;
+    }
     static const std::vector<std::string_view> kWithValue = {"--config",
                                                              "--bind",
                                                              "--port",
@@ -383,7 +399,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--terminology-dir",
                                                              "--now",
                                                              "--fhir-allow",
-                                                             "--prefetch-budget-ms"};
+                                                             "--prefetch-budget-ms",
+                                                             "--fhir-ca"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -414,6 +431,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.log_level = value;
     } else if (opt == "--terminology-dir") {
       config.terminology_dir = value;
+    } else if (opt == "--fhir-ca") {
+      config.fhir_client.ca_file = value;
     } else if (opt == "--now") {
       const auto now = ParseRfc3339(value);
       if (!now) return {CommandLineAction::kRun, "bad --now (an RFC 3339 date-time)"};
@@ -476,6 +495,11 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
   if (auto error = FhirServerAllowlist::Create(c.prefetch.fhir_allow, allowlist)) {
     return "prefetch.fhir_allow: " + *error;
   }
+  if (!c.fhir_client.ca_file.empty() && (!std::filesystem::is_regular_file(c.fhir_client.ca_file) ||
+                                         !std::ifstream(c.fhir_client.ca_file))) {
+    return "fhir_client.ca_file: cannot read " + c.fhir_client.ca_file;
+  }
+  if (c.fhir_client.header_bytes < 1024) return "fhir_client.header_bytes must be at least 1024";
   if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&
       c.plain_http.bind == c.bind) {
     return "plain_http.port must differ from port";

@@ -60,6 +60,9 @@ int Serve(const cds::hooks::ServerConfig& config) {
     LogLine(LogLevel::kWarn, "plain HTTP listener enabled: development only, no TLS")
         .Str("url", server.plain_url());
   }
+  if (config.fhir_client.allow_http) {
+    LogLine(LogLevel::kWarn, "http:// FHIR server URLs allowed: development only, no TLS");
+  }
   LogLine(LogLevel::kInfo, "started")
       .Str("version", CDS_HOOKS_VERSION)
       .Str("engine", cds::engine::EngineVersion())
