@@ -158,23 +158,26 @@ FhirServerVerdict FhirServerAllowlist::Check(std::string_view fhir_server, bool 
         "--allow-http-fhir)";
     return verdict;
   }
-  if (entries_.empty()) {  // any server; the client refuses non-public addresses
-    verdict.allowed = true;
-    return verdict;
-  }
-  const std::string_view path = StripTrailingSlashes(parts->path);
+  verdict.allowed = Admits(*parts, allow_http);
+  verdict.listed = verdict.allowed && !entries_.empty();
+  if (verdict.allowed) return verdict;  // an empty list: any server, the client checks "public"
+  verdict.reason = "fhirServer not allowed: not on this service's list of FHIR servers";
+  return verdict;
+}
+
+bool FhirServerAllowlist::Admits(const FhirUrl& url, bool allow_http) const {
+  if (url.scheme == "http" && !allow_http) return false;
+  if (entries_.empty()) return true;
+  const std::string_view path = StripTrailingSlashes(url.path);
   for (const FhirUrl& entry : entries_) {
-    if (!SameOrigin(entry, *parts)) continue;
+    if (!SameOrigin(entry, url)) continue;
     // A prefix ends at a segment boundary: /r4 admits /r4 and /r4/x, not /r4x.
     if (path.size() >= entry.path.size() && path.starts_with(entry.path) &&
         (path.size() == entry.path.size() || path[entry.path.size()] == '/')) {
-      verdict.allowed = true;
-      verdict.listed = true;
-      return verdict;
+      return true;
     }
   }
-  verdict.reason = "fhirServer not allowed: not on this service's list of FHIR servers";
-  return verdict;
+  return false;
 }
 
 }  // namespace cds::hooks

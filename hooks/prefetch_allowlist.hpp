@@ -58,6 +58,9 @@ class FhirServerAllowlist {
   /// Checks `fhir_server` (the request's base URL). Plain http is refused unless `allow_http`
   /// (development), whatever the list says.
   [[nodiscard]] FhirServerVerdict Check(std::string_view fhir_server, bool allow_http) const;
+  /// Whether `url` (any URL on a server, e.g. a searchset `next` link with its query) lies
+  /// under a listed prefix; with an empty list, whether it is https (or http when allowed).
+  [[nodiscard]] bool Admits(const FhirUrl& url, bool allow_http) const;
 
   [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }

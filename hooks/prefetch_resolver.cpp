@@ -212,7 +212,7 @@ void ResolveState::OnPage(std::size_t index, OutboundResponse response) {
     if (!next.empty() && key.read_type.empty()) {
       const auto next_parts = ParseFhirUrl(next);
       const bool same_server = next_parts && SameOrigin(*next_parts, server) &&
-                               (allowlist.empty() || allowlist.Check(next, allow_http).allowed);
+                               allowlist.Admits(*next_parts, allow_http);
       if (!same_server) {
         report.partial = true;
         report.reason = "next page on another server not followed";
@@ -237,7 +237,9 @@ void ResolveState::Finish(std::unique_lock<std::mutex>& lock) {
   finished = true;
   PrefetchOutcome result = std::move(outcome);
   result.latency = Millis(Clock::now() - start);
-  std::string required_failures;
+  // Failed required keys grouped by reason, in the service's key order:
+  // "patient, conditions (FHIR server timed out); labObservations (HTTP 401)".
+  std::vector<std::pair<std::string, std::string>> required_failures;  // reason, keys
   std::string first_required_key;
   for (KeyState& key : keys) {
     PrefetchKeyReport report = key.report;
@@ -256,8 +258,13 @@ void ResolveState::Finish(std::unique_lock<std::mutex>& lock) {
     } else if (!report.skipped) {
       if (key.required) {
         if (first_required_key.empty()) first_required_key = key.key;
-        if (!required_failures.empty()) required_failures += "; ";
-        required_failures += key.key + " (" + report.reason + ")";
+        auto group = std::find_if(required_failures.begin(), required_failures.end(),
+                                  [&](const auto& g) { return g.first == report.reason; });
+        if (group == required_failures.end()) {
+          required_failures.emplace_back(report.reason, key.key);
+        } else {
+          group->second += ", " + key.key;
+        }
       } else {
         result.unavailable.push_back({key.key, report.reason, false});
       }
@@ -265,8 +272,13 @@ void ResolveState::Finish(std::unique_lock<std::mutex>& lock) {
     result.reports.push_back(std::move(report));
   }
   if (!required_failures.empty()) {
-    result.error = Error{HookError::kPreconditionFailed, "prefetch." + first_required_key,
-                         "required prefetch data could not be retrieved: " + required_failures, ""};
+    std::string message = "required prefetch data could not be retrieved: ";
+    for (std::size_t i = 0; i < required_failures.size(); ++i) {
+      if (i > 0) message += "; ";
+      message += required_failures[i].second + " (" + required_failures[i].first + ")";
+    }
+    result.error =
+        Error{HookError::kPreconditionFailed, "prefetch." + first_required_key, message, ""};
     result.fetched.clear();
     result.unavailable.clear();
   }

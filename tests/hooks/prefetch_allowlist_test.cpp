@@ -107,6 +107,19 @@ TEST(FhirServerAllowlist, MatchesSchemeHostPortAndWholePathSegments) {
   }
 }
 
+TEST(FhirServerAllowlist, AdmitsUrlsWithAQueryUnderAListedPrefix) {
+  const FhirServerAllowlist list = List({"https://fhir.example.org/r4"});
+  const auto next = ParseFhirUrl("https://fhir.example.org/r4/Observation?patient=1&_offset=3");
+  const auto base_page = ParseFhirUrl("https://fhir.example.org/r4?_getpages=abc");
+  const auto other = ParseFhirUrl("https://fhir.example.org/r5/Observation?patient=1");
+  ASSERT_TRUE(next && base_page && other);
+  EXPECT_TRUE(list.Admits(*next, false));
+  EXPECT_TRUE(list.Admits(*base_page, false));
+  EXPECT_FALSE(list.Admits(*other, false));
+  EXPECT_FALSE(list.Check("https://fhir.example.org/r4?x=1", false).allowed)
+      << "a fhirServer base URL has no query";
+}
+
 TEST(FhirServerAllowlist, PlainHttpOnlyWhenAllowedEvenIfListed) {
   const FhirServerAllowlist list = List({"http://127.0.0.1:8081/fhir"});
   const FhirServerVerdict refused = list.Check("http://127.0.0.1:8081/fhir", false);
