@@ -6,11 +6,17 @@
 #include "engine/version.hpp"
 #include "version.hpp"
 
+namespace cds::cli {
+int RunEvaluate(int argc, char** argv);  // cli_evaluate.cpp
+}  // namespace cds::cli
+
 namespace {
 
 constexpr std::string_view kUsage = R"(Usage: cds-hooks-cli <command> [options]
 
 Commands:
+  evaluate     build a hook request for a patient on a FHIR server, fetch its prefetch, run the
+               rules and print the cards (evaluate --help)
   --help       print this help and exit
   --version    print the version and exit
 )";
@@ -27,6 +33,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
+  if (command == "evaluate") return cds::cli::RunEvaluate(argc - 1, argv + 1);
   if (command == "--version") {
     std::cout << "cds-hooks-cli " << CDS_HOOKS_VERSION << " (engine "
               << cds::engine::EngineVersion() << ")\n";
