@@ -18,6 +18,16 @@ done
 
 certs/make-dev-certs.sh
 
+# Node test tools (tests/node/<name>/, e.g. the FHIR test server): installed from their committed
+# lock files, only when node_modules is missing or older than the lock.
+tools/ensure-deps.sh nodejs
+for dir in tests/node/*/; do
+  [[ -f "${dir}package-lock.json" ]] || continue  # a tool without npm dependencies
+  if [[ ! -d "${dir}node_modules" || "${dir}package-lock.json" -nt "${dir}node_modules" ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
+
 # The Release build ./run.sh uses: optimised builds warn differently, and it must never break.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target cds-hooks-server cds-hooks-cli

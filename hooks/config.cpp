@@ -15,6 +15,7 @@
 
 #include "hooks/feedback.hpp"
 #include "hooks/hook_request.hpp"
+#include "hooks/prefetch_allowlist.hpp"
 
 #ifndef CDS_SOURCE_DIR
 #define CDS_SOURCE_DIR "."
@@ -254,6 +255,13 @@ Handlers RootHandlers(ServerConfig& c) {
          return Handlers{{"token_file", String(c.admin.token_file)},
                          {"client_cert", Bool(c.admin.client_cert)}};
        })},
+      {"prefetch", Object([&c] {
+         return Handlers{
+             {"budget_ms", Millis(c.prefetch.budget)},
+             {"page_limit", Unsigned(c.prefetch.page_limit, 100)},
+             {"max_response_bytes", Unsigned(c.prefetch.max_response_bytes, 1024ull * 1024 * 1024)},
+             {"fhir_allow", StringList(c.prefetch.fhir_allow)}};
+       })},
       {"plain_http", Object([&c] {
          return Handlers{{"enabled", Bool(c.plain_http.enabled)},
                          {"bind", String(c.plain_http.bind)},
@@ -348,6 +356,10 @@ Options (override the config file, which overrides the defaults):
   --log-level LEVEL      debug | info | warn | error (default info)
   --terminology-dir DIR  value-set data files (default engine/terminology)
   --now RFC3339          testing only: evaluate as of this instant instead of the clock
+  --fhir-allow URL       allow prefetch fetches from this fhirServer base URL prefix
+                         (repeatable; replaces prefetch.fhir_allow of the config file; a listed
+                         server may be on a private address; default: any public https server)
+  --prefetch-budget-ms N time for all prefetch fetches of one call (default 2000)
   --fhir-ca FILE         trust this PEM CA bundle for FHIR and key-set fetches, besides the
                          system store
   --allow-http-fhir      allow http:// FHIR server URLs (development only; warns)
@@ -378,6 +390,7 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       }
     }
   }
+  bool fhir_allow_from_command_line = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view opt = args[i];
     if (opt == "--require-client-cert") {
@@ -406,7 +419,9 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--now",
                                                              "--fhir-ca",
                                                              "--audit-db",
-                                                             "--admin-token-file"};
+                                                             "--admin-token-file",
+                                                             "--fhir-allow",
+                                                             "--prefetch-budget-ms"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -447,6 +462,15 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       const auto now = ParseRfc3339(value);
       if (!now) return {CommandLineAction::kRun, "bad --now (an RFC 3339 date-time)"};
       config.fixed_now = std::chrono::floor<std::chrono::seconds>(*now);
+    } else if (opt == "--fhir-allow") {
+      if (!fhir_allow_from_command_line) config.prefetch.fhir_allow.clear();
+      fhir_allow_from_command_line = true;
+      config.prefetch.fhir_allow.emplace_back(value);
+    } else if (opt == "--prefetch-budget-ms") {
+      if (!ParseUnsigned(value, 3'600'000, number) || number == 0) {
+        return {CommandLineAction::kRun, "bad --prefetch-budget-ms"};
+      }
+      config.prefetch.budget = std::chrono::milliseconds(number);
     } else if (opt == "--plain-http-port") {
       if (!ParseUnsigned(value, 65535, number)) {
         return {CommandLineAction::kRun, "bad --plain-http-port"};
@@ -487,6 +511,14 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
       return "cors.allowed_origins: \"" + origin +
              "\" is neither \"*\" nor an origin (scheme://host[:port], no path)";
     }
+  }
+  if (c.prefetch.page_limit == 0) return "prefetch.page_limit must be at least 1";
+  if (c.prefetch.max_response_bytes < 1024) {
+    return "prefetch.max_response_bytes must be at least 1024";
+  }
+  FhirServerAllowlist allowlist;
+  if (auto error = FhirServerAllowlist::Create(c.prefetch.fhir_allow, allowlist)) {
+    return "prefetch.fhir_allow: " + *error;
   }
   if (!c.fhir_client.ca_file.empty() && (!std::filesystem::is_regular_file(c.fhir_client.ca_file) ||
                                          !std::ifstream(c.fhir_client.ca_file))) {

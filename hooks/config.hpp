@@ -47,6 +47,16 @@ struct PlainHttpConfig {
   std::uint16_t port = 8080;
 };
 
+/// Fetching prefetch data the EHR did not send (issue 5).
+struct PrefetchConfig {
+  std::chrono::milliseconds budget{2000};              // one budget for all fetches of a call
+  unsigned page_limit = 5;                             // pages of a search followed via `next`
+  std::uint64_t max_response_bytes = 8 * 1024 * 1024;  // per page
+  /// Allowed fhirServer base URL prefixes (scheme://host[:port][/path]). Empty: any https
+  /// server on a public address. A listed server may be on a private or loopback address.
+  std::vector<std::string> fhir_allow;
+};
+
 /// Outbound HTTPS client for prefetch (the EHR's FHIR server) and key-set fetches.
 struct FhirClientConfig {
   /// PEM CA bundle trusted in addition to the system store (a hospital's internal CA).
@@ -86,6 +96,7 @@ struct ServerConfig {
   TimeoutsConfig timeouts;
   CorsConfig cors;
   PlainHttpConfig plain_http;
+  PrefetchConfig prefetch;
   FhirClientConfig fhir_client;
   std::string log_level = "info";  // debug | info | warn | error
   std::string terminology_dir;     // value sets (engine/terminology/*.json)

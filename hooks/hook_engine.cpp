@@ -150,6 +150,14 @@ Result<HookOutcome> HookEngine::Evaluate(const HookRequest& request,
     outcome.fired_rule_ids.push_back(finding.meta.id);
     outcome.findings.push_back(std::move(finding));
   }
+  // Optional prefetch data the service could not fetch: every card says so (a rule that found
+  // nothing in the missing data may be silent for that reason alone).
+  for (const UnavailablePrefetch& missing : request.prefetch_unavailable) {
+    const std::string line = std::string(missing.partial ? "Incomplete: " : "Not available: ") +
+                             missing.key + " (" + missing.reason + ")";
+    outcome.warnings.push_back({fhir::Severity::kWarning, "prefetch." + missing.key, line});
+    for (engine::Finding& finding : outcome.findings) finding.missing_data.push_back(line);
+  }
   const cards::RequestContext context{request.context.patient_id, request.context.encounter_id};
   outcome.cards = cards::BuildCards(outcome.findings, context, options_.cards);
   outcome.response_json = cards::RenderCardsResponse(outcome.cards);

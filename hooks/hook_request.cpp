@@ -11,6 +11,7 @@ namespace cds::hooks {
 struct HookRequest::Storage {
   std::string body;  // parsed in place: the document's strings point into it
   rapidjson::Document doc;
+  std::vector<std::unique_ptr<OwnedJson>> fetched;  // documents fetched for prefetch keys
 };
 
 HookRequest::HookRequest() : storage_(std::make_unique<Storage>()) {}
@@ -23,6 +24,29 @@ const PrefetchItem* HookRequest::FindPrefetch(std::string_view key) const noexce
     if (item.key == key) return &item;
   }
   return nullptr;
+}
+
+void HookRequest::AddFetched(std::string key, std::vector<std::unique_ptr<OwnedJson>> documents,
+                             const rapidjson::Value* value) {
+  for (auto& document : documents) storage_->fetched.push_back(std::move(document));
+  PrefetchItem item;
+  item.key = std::move(key);
+  item.state = PrefetchState::kResource;
+  item.value = value;
+  for (PrefetchItem& existing : prefetch) {
+    if (existing.key == item.key) {
+      existing = std::move(item);
+      return;
+    }
+  }
+  prefetch.push_back(std::move(item));
+}
+
+Result<std::unique_ptr<OwnedJson>> ParseOwnedJson(std::string text) {
+  auto owned = std::make_unique<OwnedJson>();
+  owned->text = std::move(text);
+  if (auto error = ParseJsonInPlace(owned->text, owned->doc)) return *error;
+  return owned;
 }
 
 std::string DraftOrder::Path() const {
@@ -178,6 +202,8 @@ std::optional<Error> ParseContext(const rapidjson::Value& v, HookType hook, Hook
   return std::nullopt;
 }
 
+}  // namespace
+
 // A searchset Bundle may carry an OperationOutcome entry (search.mode = outcome). Warnings there
 // (e.g. "results truncated") leave the data usable; an error or fatal issue means the client's
 // search failed, so the key counts as missing.
@@ -207,6 +233,8 @@ bool BundleReportsFailure(const rapidjson::Value& bundle) {
   }
   return false;
 }
+
+namespace {
 
 std::optional<Error> ParsePrefetch(const rapidjson::Value& v, HookRequest& out) {
   const std::string path = "prefetch";

@@ -51,6 +51,25 @@ struct PrefetchItem {
   const rapidjson::Value* value = nullptr;  // the resource (kResource, kOperationOutcome)
 };
 
+/// A JSON text parsed in place together with its document. Heap-allocated and never moved,
+/// because the document's strings point into `text` (RapidJSON insitu).
+struct OwnedJson {
+  std::string text;
+  rapidjson::Document doc;
+};
+
+/// Parses `text` (a FHIR server's answer) with the request body's parser and limits
+/// (ParseJsonInPlace: UTF-8 validated, nesting limited).
+[[nodiscard]] Result<std::unique_ptr<OwnedJson>> ParseOwnedJson(std::string text);
+
+/// A prefetch key the service needed but could not retrieve itself (optional data: the call
+/// proceeds and the cards say what is missing).
+struct UnavailablePrefetch {
+  std::string key;
+  std::string reason;    // "FHIR server timed out"; never a token or a query value
+  bool partial = false;  // some data was retrieved (e.g. the page limit was reached)
+};
+
 struct HookContext {
   std::string user_id;
   std::string patient_id;
@@ -73,8 +92,18 @@ class HookRequest {
   HookContext context;
   std::vector<PrefetchItem> prefetch;  // in request order; keys absent from the request are absent
 
+  /// Optional prefetch data the service could not retrieve (filled by the prefetch resolver).
+  std::vector<UnavailablePrefetch> prefetch_unavailable;
+
   /// The prefetch item for `key`, or nullptr when the client did not send that key.
   [[nodiscard]] const PrefetchItem* FindPrefetch(std::string_view key) const noexcept;
+
+  /// Sets prefetch `key` to `value` (a resource or Bundle inside `documents`, fetched from
+  /// fhirServer), replacing what the client sent for that key (an OperationOutcome) or adding
+  /// it. The request keeps `documents` alive as long as it lives, so the engine reads fetched
+  /// data exactly like prefetched data.
+  void AddFetched(std::string key, std::vector<std::unique_ptr<OwnedJson>> documents,
+                  const rapidjson::Value* value);
 
  private:
   friend Result<HookRequest> ParseHookRequest(std::string body, const ServiceDefinition& service);
@@ -88,6 +117,10 @@ class HookRequest {
 /// are ignored. Takes the body by value: it is parsed in place, without copying strings.
 [[nodiscard]] Result<HookRequest> ParseHookRequest(std::string body,
                                                    const ServiceDefinition& service);
+
+/// True when a searchset Bundle carries an OperationOutcome entry (search.mode = outcome) with
+/// an error or fatal issue: the search failed, and the Bundle counts as missing data.
+[[nodiscard]] bool BundleReportsFailure(const rapidjson::Value& bundle);
 
 /// True when `url` is an absolute http(s) URL with a host and no fragment, user-info or
 /// whitespace (what a `fhirServer` base URL may be).

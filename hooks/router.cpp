@@ -136,8 +136,9 @@ struct Router::Call {
   Respond respond;
   RouteKind kind = RouteKind::kNone;
   const ServiceDefinition* service = nullptr;
-  std::optional<HookRequest> hook;     // after ParseServiceCall
-  std::optional<HookOutcome> outcome;  // after Evaluate
+  std::optional<HookRequest> hook;          // after ParseServiceCall
+  std::optional<PrefetchOutcome> prefetch;  // between ResolvePrefetch and ApplyPrefetch
+  std::optional<HookOutcome> outcome;       // after Evaluate
   std::chrono::sys_seconds now{};
   // Who called: Authenticate fills it once JWT verification runs (issue 6); until then the
   // audit trail records empty issuer fields.
@@ -163,13 +164,15 @@ std::string RequestIdFor(std::string_view client_value) {
 }
 
 Router::Router(const ServerConfig& config, ServiceCatalog catalog,
-               std::shared_ptr<const HookEngine> engine)
+               std::shared_ptr<const HookEngine> engine,
+               std::shared_ptr<const PrefetchResolver> prefetch)
     : cors_(config.cors),
       cors_any_origin_(std::find(config.cors.allowed_origins.begin(),
                                  config.cors.allowed_origins.end(),
                                  "*") != config.cors.allowed_origins.end()),
       catalog_(std::move(catalog)),
       engine_(std::move(engine)),
+      prefetch_(std::move(prefetch)),
       fixed_now_(config.fixed_now),
       override_reasons_(config.override_reasons) {}
 
@@ -397,9 +400,41 @@ void Router::ParseServiceCall(CallPtr call) const {
   ResolvePrefetch(std::move(call));
 }
 
-// Step 3: prefetch keys the client did not fill are fetched from fhirServer (issue 5). Until
-// a resolver is configured, what the client sent is what the engine sees.
-void Router::ResolvePrefetch(CallPtr call) const { Evaluate(std::move(call)); }
+// Step 3: prefetch keys the client did not fill (absent, or an OperationOutcome) are fetched
+// from fhirServer (issue 5); required data that cannot be had ends the call with 412. Nothing
+// is fetched when the call has no medication order to check.
+void Router::ResolvePrefetch(CallPtr call) const {
+  if (!prefetch_ || !HasOrderToCheck(*call->hook)) return Evaluate(std::move(call));
+  const HookRequest& request = *call->hook;
+  // The allowlist of the caller's issuer goes here once JWT auth restricts fhirServer per
+  // issuer; nullptr applies the configured prefetch.fhir_allow.
+  const FhirServerAllowlist* allowlist = nullptr;
+  prefetch_->Resolve(request, *call->service, call->now, allowlist,
+                     [this, call](PrefetchOutcome outcome) mutable {
+                       call->prefetch.emplace(std::move(outcome));
+                       Resume(std::move(call), &Router::ApplyPrefetch);
+                     });
+}
+
+// Step 3b: what the fetches brought (on the thread that finished the last fetch).
+void Router::ApplyPrefetch(CallPtr call) const {
+  PrefetchOutcome outcome = std::move(*call->prefetch);
+  call->prefetch.reset();
+  if (!outcome.reports.empty()) {
+    // Keys, statuses, pages and latency; never the token, never query values.
+    LogLine(outcome.error ? LogLevel::kWarn : LogLevel::kInfo, "prefetch fetched")
+        .Str("request_id", call->info->request_id)
+        .Str("hook_instance", call->hook->hook_instance)
+        .Str("fhir_server", outcome.fhir_origin)
+        .Bool("token", call->hook->fhir_authorization.has_value())
+        .Str("keys", outcome.Summary())
+        .Int("latency_ms", outcome.latency.count())
+        .Str("result", outcome.error ? "precondition_failed" : "ok");
+  }
+  if (outcome.error) return Fail(call, *outcome.error);
+  std::move(outcome).ApplyTo(*call->hook);
+  Evaluate(std::move(call));
+}
 
 // Step 4: the engine (pure CPU, on the calling thread).
 void Router::Evaluate(CallPtr call) const {

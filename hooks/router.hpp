@@ -18,6 +18,7 @@
 #include "hooks/config.hpp"
 #include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
+#include "hooks/prefetch_resolver.hpp"
 #include "hooks/services.hpp"
 
 namespace cds::hooks {
@@ -67,9 +68,11 @@ class RequestHandler {
 
 class Router final : public RequestHandler {
  public:
-  /// `engine` decides service calls; it must not be null.
+  /// `engine` decides service calls; it must not be null. `prefetch` fetches prefetch keys the
+  /// client did not fill; null = none is fetched (what the client sent is what the engine sees).
   Router(const ServerConfig& config, ServiceCatalog catalog,
-         std::shared_ptr<const HookEngine> engine);
+         std::shared_ptr<const HookEngine> engine,
+         std::shared_ptr<const PrefetchResolver> prefetch = nullptr);
 
   /// Handles one complete request and passes the response to `respond`. Steps that wait for
   /// I/O (prefetch fetches, key sets, the audit commit) complete asynchronously, on whichever
@@ -114,6 +117,7 @@ class Router final : public RequestHandler {
   void Authenticate(CallPtr call) const;
   void ParseServiceCall(CallPtr call) const;
   void ResolvePrefetch(CallPtr call) const;
+  void ApplyPrefetch(CallPtr call) const;
   void Evaluate(CallPtr call) const;
   void RecordCall(CallPtr call) const;
   void AnswerRecordedCall(CallPtr call) const;  // after the audit commit
@@ -138,6 +142,7 @@ class Router final : public RequestHandler {
   bool cors_any_origin_ = true;
   ServiceCatalog catalog_;
   std::shared_ptr<const HookEngine> engine_;
+  std::shared_ptr<const PrefetchResolver> prefetch_;
   std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
   std::vector<cards::Coding> override_reasons_;  // displays for feedback that omits them

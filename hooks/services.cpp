@@ -90,7 +90,8 @@ ServiceCatalog::ServiceCatalog(std::vector<ServiceDefinition> services)
 ServiceCatalog ServiceCatalog::Default() {
   const std::string usage =
       "Send draft MedicationRequests (R4) with RxNorm codes or text. Prefetch what you can; "
-      "the service fetches missing keys from fhirServer when an access token is given.";
+      "the service fetches absent keys from fhirServer (sending fhirAuthorization's access token "
+      "when given) and answers 412 when required data cannot be had.";
   return ServiceCatalog({
       {"antimicrobial-stewardship-order-select", HookType::kOrderSelect,
        "Antimicrobial stewardship (order-select)",

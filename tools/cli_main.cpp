@@ -7,6 +7,9 @@
 #include "version.hpp"
 
 int RunAuditCommand(int argc, char** argv);  // cli_audit.cpp
+namespace cds::cli {
+int RunEvaluate(int argc, char** argv);  // cli_evaluate.cpp
+}  // namespace cds::cli
 
 namespace {
 
@@ -17,6 +20,8 @@ Commands:
                export the audit trail (see `audit --help`)
   audit purge [--audit-db FILE] [--retention-days N]
                delete audit rows older than N days (default 365)
+  evaluate     build a hook request for a patient on a FHIR server, fetch its prefetch, run the
+               rules and print the cards (evaluate --help)
   --help       print this help and exit
   --version    print the version and exit
 )";
@@ -33,6 +38,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
+  if (command == "evaluate") return cds::cli::RunEvaluate(argc - 1, argv + 1);
   if (command == "--version") {
     std::cout << "cds-hooks-cli " << CDS_HOOKS_VERSION << " (engine "
               << cds::engine::EngineVersion() << ")\n";

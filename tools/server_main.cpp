@@ -1,11 +1,14 @@
 // cds-hooks-server: configuration, start-up, and the process lifecycle. Everything else lives
 // in the modules (hooks/ for the server itself).
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <csignal>
 #include <exception>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <vector>
+#include <thread>
 
 #include "audit/schema.hpp"
 #include "audit/sqlite_store.hpp"
@@ -15,7 +18,9 @@
 #include "engine/version.hpp"
 #include "hooks/admin.hpp"
 #include "hooks/config.hpp"
+#include "hooks/fhir_client.hpp"
 #include "hooks/log.hpp"
+#include "hooks/prefetch_resolver.hpp"
 #include "hooks/router.hpp"
 #include "hooks/server.hpp"
 #include "hooks/services.hpp"
@@ -84,8 +89,36 @@ int Serve(const cds::hooks::ServerConfig& config) {
   auto engine = std::make_shared<const cds::hooks::HookEngine>(
       std::make_shared<const cds::engine::Terminology>(std::move(terminology).value()),
       std::move(*rules.rule_set), std::move(engine_options));
+  // One event loop for the server, the FHIR client and the prefetch resolver's timers, so
+  // fetch completions run on the server's threads.
+  const unsigned threads =
+      config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  auto io = std::make_shared<boost::asio::io_context>(static_cast<int>(threads));
+  auto client = std::make_shared<cds::hooks::PooledHttpClient>(io, config.fhir_client);
+  cds::hooks::FhirServerAllowlist allowlist;
+  if (auto error = cds::hooks::FhirServerAllowlist::Create(config.prefetch.fhir_allow, allowlist)) {
+    throw std::runtime_error("prefetch.fhir_allow: " + *error);
+  }
+  cds::hooks::PrefetchOptions prefetch_options;
+  prefetch_options.budget = config.prefetch.budget;
+  prefetch_options.page_limit = config.prefetch.page_limit;
+  prefetch_options.max_response_bytes = config.prefetch.max_response_bytes;
+  prefetch_options.allow_http = config.fhir_client.allow_http;
+  auto prefetch = std::make_shared<const cds::hooks::PrefetchResolver>(client, std::move(allowlist),
+                                                                       prefetch_options, io);
+  {
+    LogLine line(LogLevel::kInfo, "prefetch");
+    line.Int("budget_ms", config.prefetch.budget.count())
+        .Int("page_limit", config.prefetch.page_limit)
+        .Int("max_response_bytes", static_cast<std::int64_t>(config.prefetch.max_response_bytes));
+    std::string allowed;
+    for (const std::string& prefix : config.prefetch.fhir_allow) {
+      allowed += (allowed.empty() ? "" : " ") + prefix;
+    }
+    line.Str("fhir_allow", allowed.empty() ? "(any public https server)" : allowed);
+  }
   auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
-                                                     std::move(engine));
+                                                     std::move(engine), std::move(prefetch));
   const std::shared_ptr<cds::audit::SqliteAuditStore> audit = OpenAudit(config);
   router->SetAuditSink(audit);
   cds::hooks::AdminCredential admin_credential;
@@ -100,7 +133,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
     router->SetAdminRoutes(std::make_shared<const cds::hooks::AdminRoutes>(
         admin_credential, audit, audit, std::move(rule_labels)));
   }
-  cds::hooks::Server server(config, router);
+  cds::hooks::Server server(config, router, io);
   if (config.fixed_now) {
     LogLine(LogLevel::kWarn, "clock fixed by --now: testing only, lookbacks ignore the real time");
   }

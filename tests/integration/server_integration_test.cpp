@@ -23,6 +23,16 @@ std::string SandboxRequest() {
   return ReadFile(std::string(TEST_DATA_DIR) + "/hooks/requests/sandbox-order-select.valid.json");
 }
 
+// The Sandbox capture with every prefetch key answered `null` (no data), so the service has
+// nothing to fetch and answers 200 whatever its fhirServer.
+std::string CompleteSandboxRequest() {
+  std::string body = SandboxRequest();
+  body.insert(1, R"("prefetch":{"patient":null,"encounter":null,"medicationRequests":null,)"
+                 R"("medicationStatements":null,"medicationAdministrations":null,)"
+                 R"("labObservations":null,"conditions":null,"microbiologyReports":null},)");
+  return body;
+}
+
 struct CurlResult {
   int status = 0;
   std::string headers;  // of the final response, lower-cased names
@@ -90,9 +100,18 @@ TEST_F(ServerTest, DiscoveryOverCurl) {
 }
 
 TEST_F(ServerTest, SandboxCaptureGetsCards) {
-  const auto r = Curl(JsonArg(SandboxRequest()) + " " + server_->Url(kSelect));
+  const auto r = Curl(JsonArg(CompleteSandboxRequest()) + " " + server_->Url(kSelect));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"cards":[]})");
+}
+
+// The capture as sent carries no prefetch and a plain-http fhirServer: the required data cannot
+// be fetched (plain http is off by default), so 412 with no connection attempted.
+TEST_F(ServerTest, SandboxCaptureWithoutPrefetchGets412) {
+  const auto r = Curl(JsonArg(SandboxRequest()) + " " + server_->Url(kSelect));
+  EXPECT_EQ(r.status, 412);
+  EXPECT_NE(r.body.find(R"("code":"incomplete")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("fhirServer not allowed: plain http"), std::string::npos) << r.body;
 }
 
 TEST_F(ServerTest, EveryErrorStatusHasCorsAndAnOperationOutcome) {
@@ -148,7 +167,7 @@ TEST_F(ServerTest, CorsPreflightWithoutCredentials) {
 TEST_F(ServerTest, ThousandRequestsOnOneKeepAliveConnection) {
   TlsClient client;
   ASSERT_FALSE(client.Connect(server_->port()));
-  const std::string body = SandboxRequest();
+  const std::string body = CompleteSandboxRequest();
   for (int i = 0; i < 1000; ++i) {
     Request request = i % 2 == 0 ? JsonPost(kSelect, body) : Get("/cds-services");
     Response response;
@@ -216,13 +235,18 @@ TEST_F(ServerTest, PlainHttpIsNotServedOnTheTlsPort) {
 }
 
 TEST_F(ServerTest, TokensNeverReachTheLog) {
-  std::string body = SandboxRequest();
-  body.insert(
-      1, R"("fhirAuthorization":{"access_token":"SECRET-ACCESS-TOKEN-42","token_type":"Bearer",)"
-         R"("expires_in":300,"scope":"user/Patient.read","subject":"cds"},)");
-  const auto r = Curl("-H 'Authorization: Bearer SECRET-JWT-43' " + JsonArg(body) + " " +
-                      server_->Url(kSelect));
-  EXPECT_EQ(r.status, 200) << r.body;
+  // Without prefetch (412: the plain-http fhirServer is refused, and that is logged) and with
+  // complete prefetch (200).
+  for (const std::string& request : {SandboxRequest(), CompleteSandboxRequest()}) {
+    std::string body = request;
+    body.insert(
+        1, R"("fhirAuthorization":{"access_token":"SECRET-ACCESS-TOKEN-42","token_type":"Bearer",)"
+           R"("expires_in":300,"scope":"user/Patient.read","subject":"cds"},)");
+    const auto r = Curl("-H 'Authorization: Bearer SECRET-JWT-43' " + JsonArg(body) + " " +
+                        server_->Url(kSelect));
+    EXPECT_EQ(r.status, request == SandboxRequest() ? 412 : 200) << r.body;
+    EXPECT_EQ(r.body.find("SECRET-ACCESS-TOKEN-42"), std::string::npos);
+  }
   const std::string log = WaitForLog(*server_, "580551c0-9fac-4609-9d4f-9ac362f74278");
   EXPECT_NE(log.find("580551c0-9fac-4609-9d4f-9ac362f74278"), std::string::npos);
   EXPECT_EQ(log.find("SECRET-ACCESS-TOKEN-42"), std::string::npos);
@@ -270,7 +294,7 @@ TEST(ServerShutdown, SigtermLetsInFlightRequestsFinish) {
   ASSERT_FALSE(inflight.Connect(server.port()));
   TlsClient idle;
   ASSERT_FALSE(idle.Connect(server.port()));
-  const std::string body = SandboxRequest();
+  const std::string body = CompleteSandboxRequest();
   const std::string head = "POST " + std::string(kSelect) +
                            " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                            "Content-Length: " +

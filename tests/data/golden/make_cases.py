@@ -594,11 +594,35 @@ set_draft(c, med("ceftriaxone 2 g IV q24h"),
 CASES["r19-ceftriaxone-14-days-uncomplicated-gn-bacteremia"] = [c]
 
 
+# Every prefetch key of the services' discovery, in discovery order.
+PREFETCH_KEYS = ["patient", "encounter", "medicationRequests", "medicationStatements",
+                 "medicationAdministrations", "labObservations", "conditions",
+                 "microbiologyReports"]
+
+
+def complete_prefetch(prefetch):
+    """Answers every key (null = no data): an absent key is fetched from fhirServer (issue 5),
+    and these cases test the rules, not fetching (ehr.example.org does not exist)."""
+    ordered = dict(prefetch)
+    for key in PREFETCH_KEYS:
+        if key not in ordered:
+            # keep the existing order; add a missing key after its discovery predecessor
+            items = list(ordered.items())
+            at = PREFETCH_KEYS.index(key)
+            before = [k for k in PREFETCH_KEYS[:at] if k in ordered]
+            pos = ([k for k, _ in items].index(before[-1]) + 1) if before else 0
+            items.insert(pos, (key, None))
+            ordered = dict(items)
+    return ordered
+
+
 def main():
     for name, steps in CASES.items():
         case_dir = os.path.join(HERE, name)
         os.makedirs(case_dir, exist_ok=True)
         for i, req in enumerate(steps, 1):
+            if "prefetch" in req:
+                req = dict(req, prefetch=complete_prefetch(req["prefetch"]))
             path = os.path.join(case_dir, "%02d-%s.request.json" % (i, req["hook"]))
             with open(path, "w") as f:
                 json.dump(req, f, indent=1)
