@@ -131,8 +131,9 @@ struct Router::Call {
   Respond respond;
   RouteKind kind = RouteKind::kNone;
   const ServiceDefinition* service = nullptr;
-  std::optional<HookRequest> hook;     // after ParseServiceCall
-  std::optional<HookOutcome> outcome;  // after Evaluate
+  std::optional<HookRequest> hook;           // after ParseServiceCall
+  std::optional<HookOutcome> outcome;        // after Evaluate
+  std::optional<auth::Principal> principal;  // after Authenticate (auth on)
   std::chrono::sys_seconds now{};
 };
 
@@ -148,14 +149,26 @@ std::string RequestIdFor(std::string_view client_value) {
 }
 
 Router::Router(const ServerConfig& config, ServiceCatalog catalog,
-               std::shared_ptr<const HookEngine> engine)
+               std::shared_ptr<const HookEngine> engine,
+               std::shared_ptr<const auth::Authenticator> authenticator)
     : cors_(config.cors),
       cors_any_origin_(std::find(config.cors.allowed_origins.begin(),
                                  config.cors.allowed_origins.end(),
                                  "*") != config.cors.allowed_origins.end()),
       catalog_(std::move(catalog)),
       engine_(std::move(engine)),
-      fixed_now_(config.fixed_now) {}
+      authenticator_(std::move(authenticator)),
+      protect_discovery_(config.auth.protect_discovery),
+      fixed_now_(config.fixed_now) {
+  std::map<std::string, auth::RateLimit, std::less<>> limits;
+  const auth::RateLimit fallback{config.limits.issuer_requests_per_second,
+                                 config.limits.issuer_burst};
+  for (const TrustedIssuerConfig& issuer : config.auth.issuers) {
+    limits[issuer.iss] = auth::RateLimit{issuer.requests_per_second.value_or(fallback.per_second),
+                                         issuer.burst.value_or(fallback.burst)};
+  }
+  rate_limiter_ = std::make_unique<auth::IssuerRateLimiter>(std::move(limits), fallback);
+}
 
 void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
                     Respond respond) const {
@@ -186,12 +199,13 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
     response = ErrorResponse(error, request.base(), connection, info);
     response.set(http::field::allow, AllowFor(route.kind));
     return respond(std::move(response));
-  } else if (route.kind == RouteKind::kDiscovery) {
+  } else if (route.kind == RouteKind::kDiscovery && !(protect_discovery_ && authenticator_)) {
     response = Discovery(request);
   } else if (route.kind == RouteKind::kHealth || route.kind == RouteKind::kReady) {
     response = Health(request, route.kind == RouteKind::kReady);
   } else {
-    if (!IsJsonContentType(request[http::field::content_type])) {
+    if (route.kind != RouteKind::kDiscovery &&
+        !IsJsonContentType(request[http::field::content_type])) {
       return fail(
           {HookError::kUnsupportedMediaType, "", "Content-Type must be application/json", ""});
     }
@@ -287,6 +301,10 @@ HttpResponse Router::Health(const HttpRequest& request, bool readiness) const {
     return JsonResponse(http::status::service_unavailable, request.version(),
                         R"({"status":"draining"})");
   }
+  if (!authenticator_) {
+    return JsonResponse(http::status::ok, request.version(),
+                        R"({"status":"ready","warnings":["authentication disabled"]})");
+  }
   return JsonResponse(http::status::ok, request.version(), R"({"status":"ready"})");
 }
 
@@ -312,11 +330,52 @@ void Router::Fail(const CallPtr& call, const Error& error) const {
   respond(ErrorResponse(error, call->header, call->connection, *call->info));
 }
 
-// Step 1 (service and feedback calls): who is calling. Without an authenticator configured
-// every caller is accepted; JWT verification plugs in here (issue 6).
+// Step 1 (service and feedback calls, protected discovery): who is calling. Runs before
+// anything reads the body. Without an authenticator (--insecure-no-auth) every caller is
+// accepted. Failures answer 401 with no detail; the access log line says why.
 void Router::Authenticate(CallPtr call) const {
+  if (!authenticator_) return Authorized(std::move(call));
+  // Token lifetimes are real time, even when --now fixes the clinical clock.
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const std::string_view authorization = call->header[http::field::authorization];
+  const std::string_view target = call->header.target();
+  authenticator_->Authenticate(
+      authorization, target, now, [this, call](auth::AuthResult<auth::Principal> result) {
+        if (!result) {
+          const auth::AuthFailure& f = result.error();
+          const HookError code = f.reason == auth::AuthReason::kReplayStoreFull
+                                     ? HookError::kUnavailable
+                                     : HookError::kUnauthorized;
+          return Fail(call, Error{code, "", "authentication failed",
+                                  std::string(auth::ToString(f.reason)) + ": " + f.detail});
+        }
+        call->info->iss = result.value().iss;
+        call->info->jti = result.value().jti;
+        call->principal.emplace(std::move(result).value());
+        Resume(call, &Router::Authorized);
+      });
+}
+
+// Step 1b: the issuer's request budget (token bucket), then the route's own steps.
+void Router::Authorized(CallPtr call) const {
+  if (call->principal) {
+    if (const auto retry = rate_limiter_->Admit(call->principal->iss)) {
+      HttpResponse response =
+          ErrorResponse(Error{HookError::kTooManyRequests, "", "too many requests; retry later",
+                              "issuer " + call->principal->iss + " over its rate limit"},
+                        call->header, call->connection, *call->info);
+      response.set(http::field::retry_after, std::to_string(retry->count()));
+      Respond respond = std::move(call->respond);
+      return respond(std::move(response));
+    }
+  }
   if (call->kind == RouteKind::kFeedback) return ParseFeedbackCall(std::move(call));
+  if (call->kind == RouteKind::kDiscovery) return DiscoveryCall(std::move(call));
   ParseServiceCall(std::move(call));
+}
+
+void Router::DiscoveryCall(CallPtr call) const {
+  Complete(call, JsonResponse(http::status::ok, call->header.version(), catalog_.discovery_json()));
 }
 
 // Step 2: the body → a validated HookRequest.

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hooks/auth/authenticator.hpp"
+#include "hooks/auth/rate_limiter.hpp"
 #include "hooks/config.hpp"
 #include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
@@ -33,6 +35,8 @@ struct RequestInfo {
   std::string error_detail;   // path: message (never a token or body)
   std::size_t cards = 0;      // cards returned by a service call
   std::string rules;          // comma-separated rule ids of those cards
+  std::string iss;            // the authenticated issuer (never the token)
+  std::string jti;            // the authenticated token's id
 };
 
 /// Per-connection facts the router needs.
@@ -48,9 +52,12 @@ using Respond = std::function<void(HttpResponse)>;
 
 class Router {
  public:
-  /// `engine` decides service calls; it must not be null.
+  /// `engine` decides service calls; it must not be null. `authenticator` checks the EHR's
+  /// JWT on service and feedback calls (and discovery with auth.protect_discovery); null =
+  /// authentication disabled (--insecure-no-auth), which /readyz reports as a warning.
   Router(const ServerConfig& config, ServiceCatalog catalog,
-         std::shared_ptr<const HookEngine> engine);
+         std::shared_ptr<const HookEngine> engine,
+         std::shared_ptr<const auth::Authenticator> authenticator = nullptr);
 
   /// Handles one complete request and passes the response to `respond`. Steps that wait for
   /// I/O (prefetch fetches, key sets, the audit commit) complete asynchronously, on whichever
@@ -85,6 +92,8 @@ class Router {
   HttpResponse Discovery(const HttpRequest& request) const;
   // Service call steps, in order; each either fails the call or passes it to the next.
   void Authenticate(CallPtr call) const;
+  void Authorized(CallPtr call) const;     // rate limit, then the route's own steps
+  void DiscoveryCall(CallPtr call) const;  // protected discovery, after Authenticate
   void ParseServiceCall(CallPtr call) const;
   void ResolvePrefetch(CallPtr call) const;
   void Evaluate(CallPtr call) const;
@@ -106,6 +115,9 @@ class Router {
   bool cors_any_origin_ = true;
   ServiceCatalog catalog_;
   std::shared_ptr<const HookEngine> engine_;
+  std::shared_ptr<const auth::Authenticator> authenticator_;
+  bool protect_discovery_ = false;
+  std::unique_ptr<auth::IssuerRateLimiter> rate_limiter_;
   std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
 };

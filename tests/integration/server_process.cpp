@@ -67,7 +67,7 @@ std::string ReadFile(const std::string& path) {
 
 std::string CertPath(const std::string& name) { return std::string(CERTS_DIR) + "/" + name; }
 
-ServerProcess::ServerProcess(std::vector<std::string> args) {
+ServerProcess::ServerProcess(std::vector<std::string> args, ServerAuth auth) {
   stderr_path_ = WriteTempFile("server.log", "");
   int out[2];
   if (::pipe(out) != 0) {
@@ -75,6 +75,7 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
     return;
   }
   std::vector<std::string> argv_storage = {SERVER_BINARY, "--port", "0", "--threads", "2"};
+  if (auth == ServerAuth::kDisabled) argv_storage.emplace_back("--insecure-no-auth");
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   pid_ = ::fork();
   if (pid_ == 0) {
