@@ -6,11 +6,14 @@
 #include "engine/version.hpp"
 #include "version.hpp"
 
+int RunTokenCommand(int argc, char** argv);  // cli_token.cpp
+
 namespace {
 
 constexpr std::string_view kUsage = R"(Usage: cds-hooks-cli <command> [options]
 
 Commands:
+  token        print a signed CDS Hooks JWT for trying the server (token --help)
   --help       print this help and exit
   --version    print the version and exit
 )";
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
               << cds::engine::EngineVersion() << ")\n";
     return 0;
   }
+  if (command == "token") return RunTokenCommand(argc - 1, argv + 1);
   std::cerr << "cds-hooks-cli: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }
