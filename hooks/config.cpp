@@ -32,6 +32,11 @@ std::string DevFile(const std::string& relative) {
 
 using Value = rapidjson::Value;
 
+// Beast keeps each header field in 16-bit offsets and throws (out of the parser, ending the
+// process) for a field value over 65533 bytes. With the header block capped at 64 KiB no
+// single field can get there.
+constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
+
 // Reads one object of the config with strict key checking.
 class Section {
  public:
@@ -272,7 +277,7 @@ Handlers RootHandlers(ServerConfig& c) {
        })},
       {"limits", Object([&c] {
          return Handlers{
-             {"header_bytes", Unsigned(c.limits.header_bytes, 16u * 1024 * 1024)},
+             {"header_bytes", Unsigned(c.limits.header_bytes, kMaxHeaderBytes)},
              {"body_bytes", Unsigned(c.limits.body_bytes, 1024ull * 1024 * 1024)},
              {"max_connections", Unsigned(c.limits.max_connections, 1'000'000)},
              {"max_connections_per_client",
@@ -540,6 +545,9 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
     return "log_level must be debug, info, warn or error";
   }
   if (c.limits.header_bytes < 1024) return "limits.header_bytes must be at least 1024";
+  if (c.limits.header_bytes > kMaxHeaderBytes) {
+    return "limits.header_bytes must be at most 65536";
+  }
   cards::CardBuilderOptions card_options;
   card_options.override_reasons = c.override_reasons;
   card_options.topic_system = c.topic_system;

@@ -395,6 +395,9 @@ TEST(ValidateConfigTest, FailureTable) {
        "log_level must be debug, info, warn or error"},
       {"tiny header limit", [](ServerConfig& c) { c.limits.header_bytes = 1023; },
        "limits.header_bytes must be at least 1024"},
+      // Beast throws for a header field over 64 KiB, out of the parser: never allow one.
+      {"huge header limit", [](ServerConfig& c) { c.limits.header_bytes = 65537; },
+       "limits.header_bytes must be at most 65536"},
       {"bad origin", [](ServerConfig& c) { c.cors.allowed_origins = {"sandbox.cds-hooks.org"}; },
        "cors.allowed_origins: \"sandbox.cds-hooks.org\" is neither \"*\" nor an origin "
        "(scheme://host[:port], no path)"},

@@ -92,5 +92,6 @@ out.tampered_signature = `${h}.${p}.${sig.toString('base64url')}`;
 out.malformed_base64 = `${h}.${p}!.${s}`;
 out.malformed_json = `${b64('{"alg":"ES384","typ":"JWT",')}.${p}.${s}`;
 out.two_parts = `${h}.${p}`;
+out.big_20kb = await token({ claims: { pad: 'x'.repeat(20 * 1024) } });
 out.big_100kb = await token({ claims: { pad: 'x'.repeat(100 * 1024) } });
 process.stdout.write(JSON.stringify(out) + '\n');
