@@ -33,6 +33,11 @@ std::string DevFile(const std::string& relative) {
 
 using Value = rapidjson::Value;
 
+// Beast keeps each header field in 16-bit offsets and throws (out of the parser, ending the
+// process) for a field value over 65533 bytes. With the header block capped at 64 KiB no
+// single field can get there.
+constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
+
 // Reads one object of the config with strict key checking.
 class Section {
  public:
@@ -209,6 +214,48 @@ Handler Seconds(std::chrono::seconds& out) {
   };
 }
 
+Handler Number(double& out, double max) {
+  return [&out, max](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsNumber() || v.GetDouble() < 0 || v.GetDouble() > max) {
+      return path + ": expected a number from 0 to " + std::to_string(static_cast<long long>(max));
+    }
+    out = v.GetDouble();
+    return std::nullopt;
+  };
+}
+
+Handler OptionalNumber(std::optional<double>& out, double max) {
+  return [&out, max](const Value& v, const std::string& path) -> std::optional<std::string> {
+    double value = 0;
+    if (auto error = Number(value, max)(v, path)) return error;
+    out = value;
+    return std::nullopt;
+  };
+}
+
+Handler Issuers(std::vector<TrustedIssuerConfig>& out) {
+  return [&out](const Value& v, const std::string& path) -> std::optional<std::string> {
+    if (!v.IsArray()) return path + ": expected an array of issuers";
+    out.clear();
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      const std::string item = path + "[" + std::to_string(i) + "]";
+      if (!v[i].IsObject()) return item + ": expected an object";
+      TrustedIssuerConfig issuer;
+      Handlers h{{"iss", String(issuer.iss)},
+                 {"jwks_file", String(issuer.jwks_file)},
+                 {"jku", StringList(issuer.jku)},
+                 {"algorithms", StringList(issuer.algorithms)},
+                 {"tenants", StringList(issuer.tenants)},
+                 {"fhir_server_allow", StringList(issuer.fhir_server_allow)},
+                 {"requests_per_second", OptionalNumber(issuer.requests_per_second, 1e6)},
+                 {"burst", OptionalNumber(issuer.burst, 1e6)}};
+      if (auto error = Section(v[i], item).Each(h)) return error;
+      out.push_back(std::move(issuer));
+    }
+    return std::nullopt;
+  };
+}
+
 Handlers RootHandlers(ServerConfig& c) {
   return {
       {"bind", String(c.bind)},
@@ -230,8 +277,14 @@ Handlers RootHandlers(ServerConfig& c) {
                          {"require_client_cert", Bool(c.tls.require_client_cert)}};
        })},
       {"limits", Object([&c] {
-         return Handlers{{"header_bytes", Unsigned(c.limits.header_bytes, 16u * 1024 * 1024)},
-                         {"body_bytes", Unsigned(c.limits.body_bytes, 1024ull * 1024 * 1024)}};
+         return Handlers{
+             {"header_bytes", Unsigned(c.limits.header_bytes, kMaxHeaderBytes)},
+             {"body_bytes", Unsigned(c.limits.body_bytes, 1024ull * 1024 * 1024)},
+             {"max_connections", Unsigned(c.limits.max_connections, 1'000'000)},
+             {"max_connections_per_client",
+              Unsigned(c.limits.max_connections_per_client, 1'000'000)},
+             {"issuer_requests_per_second", Number(c.limits.issuer_requests_per_second, 1e6)},
+             {"issuer_burst", Number(c.limits.issuer_burst, 1e6)}};
        })},
       {"timeouts_ms", Object([&c] {
          auto& t = c.timeouts;
@@ -261,6 +314,20 @@ Handlers RootHandlers(ServerConfig& c) {
              {"page_limit", Unsigned(c.prefetch.page_limit, 100)},
              {"max_response_bytes", Unsigned(c.prefetch.max_response_bytes, 1024ull * 1024 * 1024)},
              {"fhir_allow", StringList(c.prefetch.fhir_allow)}};
+       })},
+      {"auth", Object([&c] {
+         auto& a = c.auth;
+         return Handlers{
+             {"insecure_no_auth", Bool(a.disabled)},
+             {"protect_discovery", Bool(a.protect_discovery)},
+             {"issuers", Issuers(a.issuers)},
+             {"clock_skew_s", Unsigned(a.clock_skew_s, 600)},
+             {"max_token_lifetime_s", Unsigned(a.max_token_lifetime_s, 86400)},
+             {"max_token_bytes", Unsigned(a.max_token_bytes, 1024 * 1024)},
+             {"jwks_cache_ttl_s", Unsigned(a.jwks_cache_ttl_s, 86400)},
+             {"jwks_refetch_interval_s", Unsigned(a.jwks_refetch_interval_s, 3600)},
+             {"jwks_fetch_timeout_ms", Unsigned(a.jwks_fetch_timeout_ms, 60'000)},
+             {"replay_cache_entries", Unsigned(a.replay_cache_entries, 100'000'000ull)}};
        })},
       {"plain_http", Object([&c] {
          return Handlers{{"enabled", Bool(c.plain_http.enabled)},
@@ -300,6 +367,35 @@ bool ParseUnsigned(std::string_view text, std::uint64_t max, std::uint64_t& out)
   if (ec != std::errc() || end != text.data() + text.size() || v > max) return false;
   out = v;
   return true;
+}
+
+// --trust-issuer ISS=FILE_OR_URL, split at the first '=' (issuer URIs rarely hold one; a key
+// file path or jku URL may). Merges into an issuer of the config file with the same iss.
+std::optional<std::string> AddTrustedIssuer(std::string_view value, AuthConfig& auth) {
+  const std::size_t eq = value.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == value.size()) {
+    return "--trust-issuer needs ISS=JWKS_FILE or ISS=https://JKU_URL";
+  }
+  const std::string iss(value.substr(0, eq));
+  const std::string source(value.substr(eq + 1));
+  auto it = std::find_if(auth.issuers.begin(), auth.issuers.end(),
+                         [&](const TrustedIssuerConfig& i) { return i.iss == iss; });
+  if (it == auth.issuers.end()) {
+    auth.issuers.emplace_back();
+    it = std::prev(auth.issuers.end());
+    it->iss = iss;
+  }
+  if (StartsWithIgnoreCase(source, "http://")) {
+    return "--trust-issuer " + iss + ": a jku must be an https URL";
+  }
+  if (StartsWithIgnoreCase(source, "https://")) {
+    if (std::find(it->jku.begin(), it->jku.end(), source) == it->jku.end()) {
+      it->jku.push_back(source);
+    }
+  } else {
+    it->jwks_file = source;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -353,6 +449,11 @@ Options (override the config file, which overrides the defaults):
   --require-client-cert  refuse TLS clients without a valid certificate (needs --tls-client-ca)
   --public-base-url URL  the public https base URL when behind a proxy (JWT audience)
   --plain-http-port N    ALSO listen for plain HTTP on this port (development only; warns)
+  --trust-issuer ISS=JWKS_FILE_OR_HTTPS_URL
+                         trust EHR JWTs from issuer ISS (repeatable): a JWK Set FILE pins its
+                         keys (never fetched); an https URL allowlists that jku (fetched)
+  --protect-discovery    require a JWT on GET /cds-services too
+  --insecure-no-auth     accept calls without a JWT (development only; warns, and /readyz says so)
   --log-level LEVEL      debug | info | warn | error (default info)
   --terminology-dir DIR  value-set data files (default engine/terminology)
   --now RFC3339          testing only: evaluate as of this instant instead of the clock
@@ -405,6 +506,14 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.audit.enabled = false;
       continue;
     }
+    if (opt == "--insecure-no-auth") {
+      config.auth.disabled = true;
+      continue;
+    }
+    if (opt == "--protect-discovery") {
+      config.auth.protect_discovery = true;
+      continue;
+    }
     static const std::vector<std::string_view> kWithValue = {"--config",
                                                              "--bind",
                                                              "--port",
@@ -421,7 +530,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--audit-db",
                                                              "--admin-token-file",
                                                              "--fhir-allow",
-                                                             "--prefetch-budget-ms"};
+                                                             "--prefetch-budget-ms",
+                                                             "--trust-issuer"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -471,6 +581,9 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
         return {CommandLineAction::kRun, "bad --prefetch-budget-ms"};
       }
       config.prefetch.budget = std::chrono::milliseconds(number);
+    } else if (opt == "--trust-issuer") {
+      if (auto error = AddTrustedIssuer(value, config.auth))
+        return {CommandLineAction::kRun, *error};
     } else if (opt == "--plain-http-port") {
       if (!ParseUnsigned(value, 65535, number)) {
         return {CommandLineAction::kRun, "bad --plain-http-port"};
@@ -500,6 +613,9 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
     return "log_level must be debug, info, warn or error";
   }
   if (c.limits.header_bytes < 1024) return "limits.header_bytes must be at least 1024";
+  if (c.limits.header_bytes > kMaxHeaderBytes) {
+    return "limits.header_bytes must be at most 65536";
+  }
   cards::CardBuilderOptions card_options;
   card_options.override_reasons = c.override_reasons;
   card_options.topic_system = c.topic_system;
@@ -534,9 +650,44 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
   if (c.admin.client_cert && c.tls.client_ca_file.empty()) {
     return "admin.client_cert needs tls.client_ca_file";
   }
+  for (const TrustedIssuerConfig& issuer : c.auth.issuers) {
+    FhirServerAllowlist issuer_allowlist;
+    if (auto error = FhirServerAllowlist::Create(issuer.fhir_server_allow, issuer_allowlist)) {
+      return "auth.issuers[" + issuer.iss + "].fhir_server_allow: " + *error;
+    }
+  }
+  if (c.limits.max_connections == 0 || c.limits.max_connections_per_client == 0) {
+    return "limits.max_connections and limits.max_connections_per_client must be at least 1";
+  }
   if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&
       c.plain_http.bind == c.bind) {
     return "plain_http.port must differ from port";
+  }
+  if (!c.auth.disabled) {
+    if (c.auth.issuers.empty()) {
+      return "authentication is on but no issuer is trusted: add auth.issuers or --trust-issuer "
+             "ISS=JWKS_FILE_OR_HTTPS_URL (or, for development only, --insecure-no-auth)";
+    }
+    for (std::size_t i = 0; i < c.auth.issuers.size(); ++i) {
+      const TrustedIssuerConfig& issuer = c.auth.issuers[i];
+      const std::string path = "auth.issuers[" + std::to_string(i) + "]";
+      if (issuer.iss.empty()) return path + ".iss is required";
+      if (issuer.jwks_file.empty() == issuer.jku.empty()) {
+        return path + " (" + issuer.iss +
+               "): give exactly one of jwks_file (pinned keys) or jku (allowlisted URLs)";
+      }
+      for (const std::string& url : issuer.jku) {
+        if (!IsAbsoluteHttpUrl(url) || !StartsWithIgnoreCase(url, "https://")) {
+          return path + ".jku: \"" + url + "\" is not an absolute https URL";
+        }
+      }
+    }
+    if (c.auth.max_token_bytes < 256) return "auth.max_token_bytes must be at least 256";
+    if (c.auth.max_token_lifetime_s == 0) return "auth.max_token_lifetime_s must be at least 1";
+    if (c.public_base_url.empty() && (c.bind == "0.0.0.0" || c.bind == "::")) {
+      return "with authentication on and a wildcard bind address, set public_base_url (the URL "
+             "EHRs call, which their tokens' aud must name)";
+    }
   }
   return std::nullopt;
 }

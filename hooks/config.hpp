@@ -24,6 +24,48 @@ struct TlsConfig {
 struct LimitsConfig {
   std::uint32_t header_bytes = 64 * 1024;       // 431 past this
   std::uint64_t body_bytes = 16 * 1024 * 1024;  // 413 past this
+  /// Open connections (TLS and plain together); past it new ones are closed at accept.
+  std::uint32_t max_connections = 4096;
+  /// Open connections from one client address; past it new ones are closed at accept.
+  std::uint32_t max_connections_per_client = 512;
+  /// Authenticated requests per issuer: token bucket rate and size; past it 429. 0 = no limit.
+  double issuer_requests_per_second = 200;
+  double issuer_burst = 400;
+};
+
+/// One EHR (JWT issuer) the server trusts (auth.issuers[] / --trust-issuer).
+struct TrustedIssuerConfig {
+  std::string iss;
+  /// Pinned keys: a JWK Set file read at start-up; tokens verify against it whatever their
+  /// jku says, and nothing is ever fetched for this issuer.
+  std::string jwks_file;
+  /// Or: the https key-set URLs this issuer may name in its jku header (the first one is used
+  /// for tokens without jku). A jku not listed is never fetched.
+  std::vector<std::string> jku;
+  std::vector<std::string> algorithms;  // empty = ES384, RS384
+  std::vector<std::string> tenants;     // non-empty: the tenant claim must be one of these
+  /// fhirServer base URLs this issuer's calls may name (handed to the prefetch resolver in the
+  /// Principal); empty = no per-issuer restriction.
+  std::vector<std::string> fhir_server_allow;
+  std::optional<double> requests_per_second;  // overrides limits.issuer_requests_per_second
+  std::optional<double> burst;                // overrides limits.issuer_burst
+};
+
+struct AuthConfig {
+  /// --insecure-no-auth: every caller is accepted. Development only (warned at start-up and
+  /// on /readyz).
+  bool disabled = false;
+  /// Require a JWT on discovery too (default off: discovery carries no PHI and registration
+  /// tools fetch it without one).
+  bool protect_discovery = false;
+  std::vector<TrustedIssuerConfig> issuers;
+  std::uint32_t clock_skew_s = 60;
+  std::uint32_t max_token_lifetime_s = 15 * 60;  // exp - iat
+  std::uint32_t max_token_bytes = 16 * 1024;     // longer tokens are refused undecoded
+  std::uint32_t jwks_cache_ttl_s = 600;
+  std::uint32_t jwks_refetch_interval_s = 30;  // per issuer
+  std::uint32_t jwks_fetch_timeout_ms = 5000;
+  std::uint64_t replay_cache_entries = 1'000'000;  // in-memory jti store bound
 };
 
 struct TimeoutsConfig {
@@ -98,6 +140,7 @@ struct ServerConfig {
   PlainHttpConfig plain_http;
   PrefetchConfig prefetch;
   FhirClientConfig fhir_client;
+  AuthConfig auth;
   std::string log_level = "info";  // debug | info | warn | error
   std::string terminology_dir;     // value sets (engine/terminology/*.json)
   /// Testing only: evaluate every call as of this instant instead of the clock (golden tests

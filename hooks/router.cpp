@@ -136,9 +136,10 @@ struct Router::Call {
   Respond respond;
   RouteKind kind = RouteKind::kNone;
   const ServiceDefinition* service = nullptr;
-  std::optional<HookRequest> hook;          // after ParseServiceCall
-  std::optional<PrefetchOutcome> prefetch;  // between ResolvePrefetch and ApplyPrefetch
-  std::optional<HookOutcome> outcome;       // after Evaluate
+  std::optional<HookRequest> hook;                // after ParseServiceCall
+  std::optional<PrefetchOutcome> prefetch;        // between ResolvePrefetch and ApplyPrefetch
+  std::optional<HookOutcome> outcome;             // after Evaluate
+  std::optional<auth::Principal> auth_principal;  // after Authenticate (auth on)
   std::chrono::sys_seconds now{};
   // Who called: Authenticate fills it once JWT verification runs (issue 6); until then the
   // audit trail records empty issuer fields.
@@ -165,7 +166,8 @@ std::string RequestIdFor(std::string_view client_value) {
 
 Router::Router(const ServerConfig& config, ServiceCatalog catalog,
                std::shared_ptr<const HookEngine> engine,
-               std::shared_ptr<const PrefetchResolver> prefetch)
+               std::shared_ptr<const PrefetchResolver> prefetch,
+               std::shared_ptr<const auth::Authenticator> authenticator)
     : cors_(config.cors),
       cors_any_origin_(std::find(config.cors.allowed_origins.begin(),
                                  config.cors.allowed_origins.end(),
@@ -173,8 +175,19 @@ Router::Router(const ServerConfig& config, ServiceCatalog catalog,
       catalog_(std::move(catalog)),
       engine_(std::move(engine)),
       prefetch_(std::move(prefetch)),
+      authenticator_(std::move(authenticator)),
+      protect_discovery_(config.auth.protect_discovery),
       fixed_now_(config.fixed_now),
-      override_reasons_(config.override_reasons) {}
+      override_reasons_(config.override_reasons) {
+  std::map<std::string, auth::RateLimit, std::less<>> limits;
+  const auth::RateLimit fallback{config.limits.issuer_requests_per_second,
+                                 config.limits.issuer_burst};
+  for (const TrustedIssuerConfig& issuer : config.auth.issuers) {
+    limits[issuer.iss] = auth::RateLimit{issuer.requests_per_second.value_or(fallback.per_second),
+                                         issuer.burst.value_or(fallback.burst)};
+  }
+  rate_limiter_ = std::make_unique<auth::IssuerRateLimiter>(std::move(limits), fallback);
+}
 
 void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
                     Respond respond) const {
@@ -208,12 +221,13 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
     response = ErrorResponse(error, request.base(), connection, info);
     response.set(http::field::allow, AllowFor(route.kind));
     return respond(std::move(response));
-  } else if (route.kind == RouteKind::kDiscovery) {
+  } else if (route.kind == RouteKind::kDiscovery && !(protect_discovery_ && authenticator_)) {
     response = Discovery(request);
   } else if (route.kind == RouteKind::kHealth || route.kind == RouteKind::kReady) {
     response = Health(request, route.kind == RouteKind::kReady);
   } else {
-    const bool json = IsJsonContentType(request[http::field::content_type]);
+    const bool json = route.kind == RouteKind::kDiscovery ||
+                      IsJsonContentType(request[http::field::content_type]);
     auto call = std::make_shared<Call>();
     call->body = std::move(request.body());
     call->header = std::move(request.base());
@@ -312,6 +326,10 @@ HttpResponse Router::Health(const HttpRequest& request, bool readiness) const {
     return JsonResponse(http::status::service_unavailable, request.version(),
                         R"({"status":"draining"})");
   }
+  if (!authenticator_) {
+    return JsonResponse(http::status::ok, request.version(),
+                        R"({"status":"ready","warnings":["authentication disabled"]})");
+  }
   return JsonResponse(http::status::ok, request.version(), R"({"status":"ready"})");
 }
 
@@ -384,11 +402,56 @@ void Router::Admin(HttpRequest&& request, const ConnectionInfo& connection, Requ
       });
 }
 
-// Step 1 (service and feedback calls): who is calling. Without an authenticator configured
-// every caller is accepted; JWT verification plugs in here (issue 6).
+// Step 1 (service and feedback calls, protected discovery): who is calling. Runs before
+// anything reads the body. Without an authenticator (--insecure-no-auth) every caller is
+// accepted. Failures answer 401 with no detail; the access log line says why.
 void Router::Authenticate(CallPtr call) const {
+  if (!authenticator_) return Authorized(std::move(call));
+  // Token lifetimes are real time, even when --now fixes the clinical clock.
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const std::string_view authorization = call->header[http::field::authorization];
+  const std::string_view target = call->header.target();
+  authenticator_->Authenticate(
+      authorization, target, now, [this, call](auth::AuthResult<auth::Principal> result) {
+        if (!result) {
+          const auth::AuthFailure& f = result.error();
+          const HookError code = f.reason == auth::AuthReason::kReplayStoreFull
+                                     ? HookError::kUnavailable
+                                     : HookError::kUnauthorized;
+          return Fail(call, Error{code, "", "authentication failed",
+                                  std::string(auth::ToString(f.reason)) + ": " + f.detail});
+        }
+        call->info->iss = result.value().iss;
+        call->info->jti = result.value().jti;
+        call->principal.issuer = result.value().iss;
+        call->principal.subject = result.value().sub;
+        call->principal.tenant = result.value().tenant.value_or("");
+        call->principal.jti = result.value().jti;
+        call->auth_principal.emplace(std::move(result).value());
+        Resume(call, &Router::Authorized);
+      });
+}
+
+// Step 1b: the issuer's request budget (token bucket), then the route's own steps.
+void Router::Authorized(CallPtr call) const {
+  if (call->auth_principal) {
+    if (const auto retry = rate_limiter_->Admit(call->auth_principal->iss)) {
+      HttpResponse response =
+          ErrorResponse(Error{HookError::kTooManyRequests, "", "too many requests; retry later",
+                              "issuer " + call->auth_principal->iss + " over its rate limit"},
+                        call->header, call->connection, *call->info);
+      response.set(http::field::retry_after, std::to_string(retry->count()));
+      Respond respond = std::move(call->respond);
+      return respond(std::move(response));
+    }
+  }
   if (call->kind == RouteKind::kFeedback) return ParseFeedbackCall(std::move(call));
+  if (call->kind == RouteKind::kDiscovery) return DiscoveryCall(std::move(call));
   ParseServiceCall(std::move(call));
+}
+
+void Router::DiscoveryCall(CallPtr call) const {
+  Complete(call, JsonResponse(http::status::ok, call->header.version(), catalog_.discovery_json()));
 }
 
 // Step 2: the body → a validated HookRequest.
@@ -406,10 +469,19 @@ void Router::ParseServiceCall(CallPtr call) const {
 void Router::ResolvePrefetch(CallPtr call) const {
   if (!prefetch_ || !HasOrderToCheck(*call->hook)) return Evaluate(std::move(call));
   const HookRequest& request = *call->hook;
-  // The allowlist of the caller's issuer goes here once JWT auth restricts fhirServer per
-  // issuer; nullptr applies the configured prefetch.fhir_allow.
-  const FhirServerAllowlist* allowlist = nullptr;
-  prefetch_->Resolve(request, *call->service, call->now, allowlist,
+  // An issuer configured with its own fhirServer list (auth.issuers[].fhir_server_allow) may
+  // fetch only from those; otherwise (nullptr) the global prefetch.fhir_allow applies.
+  std::optional<FhirServerAllowlist> issuer_allowlist;
+  if (call->auth_principal && !call->auth_principal->fhir_server_allow.empty()) {
+    issuer_allowlist.emplace();
+    if (auto error = FhirServerAllowlist::Create(call->auth_principal->fhir_server_allow,
+                                                 *issuer_allowlist)) {
+      return Fail(
+          call, Error{HookError::kInternal, "", "", "auth.issuers[].fhir_server_allow: " + *error});
+    }
+  }
+  prefetch_->Resolve(request, *call->service, call->now,
+                     issuer_allowlist ? &*issuer_allowlist : nullptr,
                      [this, call](PrefetchOutcome outcome) mutable {
                        call->prefetch.emplace(std::move(outcome));
                        Resume(std::move(call), &Router::ApplyPrefetch);

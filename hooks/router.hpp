@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "audit/store.hpp"
+#include "hooks/auth/authenticator.hpp"
+#include "hooks/auth/rate_limiter.hpp"
 #include "hooks/config.hpp"
 #include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
@@ -35,6 +37,8 @@ struct RequestInfo {
   std::string error_detail;   // path: message (never a token or body)
   std::size_t cards = 0;      // cards returned by a service call
   std::string rules;          // comma-separated rule ids of those cards
+  std::string iss;            // the authenticated issuer (never the token)
+  std::string jti;            // the authenticated token's id
 };
 
 /// Per-connection facts the router needs.
@@ -70,9 +74,13 @@ class Router final : public RequestHandler {
  public:
   /// `engine` decides service calls; it must not be null. `prefetch` fetches prefetch keys the
   /// client did not fill; null = none is fetched (what the client sent is what the engine sees).
+  /// `authenticator` checks the EHR's JWT on service and feedback calls (and discovery with
+  /// auth.protect_discovery); null = authentication disabled (--insecure-no-auth), which
+  /// /readyz reports as a warning.
   Router(const ServerConfig& config, ServiceCatalog catalog,
          std::shared_ptr<const HookEngine> engine,
-         std::shared_ptr<const PrefetchResolver> prefetch = nullptr);
+         std::shared_ptr<const PrefetchResolver> prefetch = nullptr,
+         std::shared_ptr<const auth::Authenticator> authenticator = nullptr);
 
   /// Handles one complete request and passes the response to `respond`. Steps that wait for
   /// I/O (prefetch fetches, key sets, the audit commit) complete asynchronously, on whichever
@@ -115,6 +123,8 @@ class Router final : public RequestHandler {
   HttpResponse Discovery(const HttpRequest& request) const;
   // Service call steps, in order; each either fails the call or passes it to the next.
   void Authenticate(CallPtr call) const;
+  void Authorized(CallPtr call) const;     // rate limit, then the route's own steps
+  void DiscoveryCall(CallPtr call) const;  // protected discovery, after Authenticate
   void ParseServiceCall(CallPtr call) const;
   void ResolvePrefetch(CallPtr call) const;
   void ApplyPrefetch(CallPtr call) const;
@@ -143,6 +153,9 @@ class Router final : public RequestHandler {
   ServiceCatalog catalog_;
   std::shared_ptr<const HookEngine> engine_;
   std::shared_ptr<const PrefetchResolver> prefetch_;
+  std::shared_ptr<const auth::Authenticator> authenticator_;
+  bool protect_discovery_ = false;
+  std::unique_ptr<auth::IssuerRateLimiter> rate_limiter_;
   std::optional<std::chrono::sys_seconds> fixed_now_;
   std::atomic<bool> draining_{false};
   std::vector<cards::Coding> override_reasons_;  // displays for feedback that omits them

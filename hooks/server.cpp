@@ -145,16 +145,36 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
-  void Register(SessionBase* session, std::weak_ptr<SessionBase> weak) {
+  // Connection limits, checked at accept: reserves a slot for `peer`, or refuses (the caller
+  // closes the socket without a word: before the TLS handshake there is no way to answer 503,
+  // and a flood is best met by spending nothing on it).
+  bool Admit(const std::string& peer) {
     const std::lock_guard<std::mutex> lock(sessions_mutex);
-    sessions.emplace(session, std::move(weak));
+    if (open_connections >= config.limits.max_connections) return false;
+    std::uint32_t& from_peer = connections_by_peer[peer];
+    if (from_peer >= config.limits.max_connections_per_client) return false;
+    ++from_peer;
+    ++open_connections;
+    return true;
+  }
+
+  void Register(SessionBase* session, std::weak_ptr<SessionBase> weak, const std::string& peer) {
+    const std::lock_guard<std::mutex> lock(sessions_mutex);
+    sessions.emplace(session, Registered{std::move(weak), peer});
   }
 
   void Unregister(SessionBase* session) {
     bool last = false;
     {
       const std::lock_guard<std::mutex> lock(sessions_mutex);
-      sessions.erase(session);
+      if (const auto it = sessions.find(session); it != sessions.end()) {
+        const auto peer = connections_by_peer.find(it->second.peer);
+        if (peer != connections_by_peer.end() && --peer->second == 0) {
+          connections_by_peer.erase(peer);
+        }
+        --open_connections;
+        sessions.erase(it);
+      }
       last = sessions.empty() && stopping.load();
     }
     if (last) net::post(control, [self = shared_from_this()] { self->Finish(); });
@@ -164,8 +184,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::vector<std::shared_ptr<SessionBase>> live;
     const std::lock_guard<std::mutex> lock(sessions_mutex);
     live.reserve(sessions.size());
-    for (auto& [_, weak] : sessions) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+    for (auto& [_, registered] : sessions) {
+      if (auto s = registered.weak.lock()) live.push_back(std::move(s));
     }
     return live;
   }
@@ -187,6 +207,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 
   void Accept(bool secure);
+  void Refuse(tcp::socket& socket, const std::string& peer);
   void StartStop();
   // Every connection is closed after a stop: end the event loop, which may still hold idle
   // work of the router's clients (pooled FHIR connections, timers).
@@ -209,8 +230,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::signal_set signals;
   net::steady_timer drain_timer;
   std::atomic<bool> stopping{false};
+  struct Registered {
+    std::weak_ptr<SessionBase> weak;
+    std::string peer;
+  };
   std::mutex sessions_mutex;
-  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::unordered_map<SessionBase*, Registered> sessions;
+  std::unordered_map<std::string, std::uint32_t> connections_by_peer;
+  std::uint32_t open_connections = 0;
+  std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::int64_t> last_refusal_log_s{0};
 };
 
 //------------------------------------------------------------------------------
@@ -417,6 +446,7 @@ class HttpSession : public SessionBase {
           .Int("cards", static_cast<std::int64_t>(info_.cards));
       if (!info_.rules.empty()) line.Str("rules", info_.rules);
     }
+    if (!info_.iss.empty()) line.Str("iss", info_.iss).Str("jti", info_.jti);
     if (!info_.error.empty()) line.Str("error", info_.error).Str("detail", info_.error_detail);
     if (ec) line.Str("write_error", ec.message());
     bytes_in_ = 0;
@@ -556,19 +586,41 @@ void Server::Impl::Accept(bool secure) {
       beast::error_code peer_ec;
       const auto remote = socket.remote_endpoint(peer_ec);
       std::string peer = peer_ec ? std::string("?") : remote.address().to_string();
-      socket.set_option(tcp::no_delay(true), peer_ec);
-      if (secure) {
-        auto session = std::make_shared<TlsSession>(self, std::move(socket), std::move(peer));
-        self->Register(session.get(), session);
+      if (!self->Admit(peer)) {
+        self->Refuse(socket, peer);
+      } else if (secure) {
+        socket.set_option(tcp::no_delay(true), peer_ec);
+        auto session = std::make_shared<TlsSession>(self, std::move(socket), peer);
+        self->Register(session.get(), session, peer);
         session->Run();
       } else {
-        auto session = std::make_shared<PlainSession>(self, std::move(socket), std::move(peer));
-        self->Register(session.get(), session);
+        socket.set_option(tcp::no_delay(true), peer_ec);
+        auto session = std::make_shared<PlainSession>(self, std::move(socket), peer);
+        self->Register(session.get(), session, peer);
         session->Run();
       }
     }
     self->Accept(secure);
   });
+}
+
+void Server::Impl::Refuse(tcp::socket& socket, const std::string& peer) {
+  beast::error_code ignored;
+  // Abortive close (RST): no TIME_WAIT left behind for a flood of refused connections.
+  socket.set_option(net::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
+  const std::uint64_t refused = ++refused_connections;
+  // One warning per second at most: a flood must not become a flood of log lines.
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+  std::int64_t last = last_refusal_log_s.load();
+  if (now_s != last && last_refusal_log_s.compare_exchange_strong(last, now_s)) {
+    LogLine(LogLevel::kWarn, "connection refused: limit reached")
+        .Str("peer", peer)
+        .Int("max_connections", config.limits.max_connections)
+        .Int("max_connections_per_client", config.limits.max_connections_per_client)
+        .Int("refused_total", static_cast<std::int64_t>(refused));
+  }
 }
 
 void Server::Impl::StartStop() {

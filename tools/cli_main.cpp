@@ -10,6 +10,7 @@ int RunAuditCommand(int argc, char** argv);  // cli_audit.cpp
 namespace cds::cli {
 int RunEvaluate(int argc, char** argv);  // cli_evaluate.cpp
 }  // namespace cds::cli
+int RunTokenCommand(int argc, char** argv);  // cli_token.cpp
 
 namespace {
 
@@ -22,6 +23,7 @@ Commands:
                delete audit rows older than N days (default 365)
   evaluate     build a hook request for a patient on a FHIR server, fetch its prefetch, run the
                rules and print the cards (evaluate --help)
+  token        print a signed CDS Hooks JWT for trying the server (token --help)
   --help       print this help and exit
   --version    print the version and exit
 )";
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "audit") return RunAuditCommand(argc, argv);
+  if (command == "token") return RunTokenCommand(argc - 1, argv + 1);
   std::cerr << "cds-hooks-cli: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

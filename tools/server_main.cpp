@@ -7,8 +7,8 @@
 #include <iostream>
 #include <memory>
 #include <stdexcept>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "audit/schema.hpp"
 #include "audit/sqlite_store.hpp"
@@ -17,6 +17,8 @@
 #include "engine/terminology/terminology.hpp"
 #include "engine/version.hpp"
 #include "hooks/admin.hpp"
+#include "hooks/auth/authenticator.hpp"
+#include "hooks/auth/replay_store.hpp"
 #include "hooks/config.hpp"
 #include "hooks/fhir_client.hpp"
 #include "hooks/log.hpp"
@@ -117,8 +119,38 @@ int Serve(const cds::hooks::ServerConfig& config) {
     }
     line.Str("fhir_allow", allowed.empty() ? "(any public https server)" : allowed);
   }
-  auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
-                                                     std::move(engine), std::move(prefetch));
+  // Key sets (JWKS) of issuers trusted through a jku are fetched by the same pooled client.
+  std::shared_ptr<cds::hooks::HttpClient> http_client = client;
+  std::shared_ptr<cds::hooks::auth::Authenticator> authenticator;
+  if (!config.auth.disabled) {
+    auto created = cds::hooks::auth::Authenticator::Create(
+        config.auth, http_client,
+        std::make_shared<cds::hooks::auth::InMemoryReplayStore>(
+            static_cast<std::size_t>(config.auth.replay_cache_entries)));
+    if (!created) {
+      const auto& e = created.error();
+      const std::string message = e.path + ": " + e.message;
+      LogLine(LogLevel::kError, "start-up failed").Str("error", message);
+      std::cerr << "cds-hooks-server: " << message << "\n";
+      return 1;
+    }
+    authenticator = std::move(created).value();
+    for (const auto& issuer : authenticator->issuers()) {
+      LogLine line(LogLevel::kInfo, "trusted issuer");
+      line.Str("iss", issuer.iss);
+      if (issuer.pinned) {
+        line.Str("keys", "pinned")
+            .Int("key_count", static_cast<std::int64_t>(issuer.pinned->keys.size()));
+      } else {
+        std::string jku;
+        for (const auto& u : issuer.jku) jku += (jku.empty() ? "" : " ") + u;
+        line.Str("jku", jku);
+      }
+    }
+  }
+  auto router =
+      std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
+                                           std::move(engine), std::move(prefetch), authenticator);
   const std::shared_ptr<cds::audit::SqliteAuditStore> audit = OpenAudit(config);
   router->SetAuditSink(audit);
   cds::hooks::AdminCredential admin_credential;
@@ -134,6 +166,22 @@ int Serve(const cds::hooks::ServerConfig& config) {
         admin_credential, audit, audit, std::move(rule_labels)));
   }
   cds::hooks::Server server(config, router, io);
+  if (authenticator) {
+    // The audience tokens must name: the public URL, or this listener's own (known only now
+    // with --port 0).
+    authenticator->SetAudienceBase(config.public_base_url.empty() ? server.tls_url()
+                                                                  : config.public_base_url);
+    if (config.public_base_url.empty()) {
+      LogLine(LogLevel::kWarn,
+              "public_base_url unset: tokens must be addressed to this listener's URL; set "
+              "--public-base-url to the URL EHRs call")
+          .Str("audience_base", authenticator->audience_base());
+    }
+  } else {
+    LogLine(LogLevel::kWarn,
+            "AUTHENTICATION DISABLED (--insecure-no-auth): any caller is accepted; development "
+            "only, never with patient data");
+  }
   if (config.fixed_now) {
     LogLine(LogLevel::kWarn, "clock fixed by --now: testing only, lookbacks ignore the real time");
   }
@@ -154,6 +202,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
       .Bool("mtls", !config.tls.client_ca_file.empty())
       .Bool("audit", audit != nullptr)
       .Bool("admin", admin_credential.configured())
+      .Bool("auth", authenticator != nullptr)
       .Str("public_base_url", config.public_base_url);
   std::cout << "listening on " << server.tls_url() << std::endl;
   if (config.plain_http.enabled) std::cout << "listening on " << server.plain_url() << std::endl;

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,18 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(c.cors.allowed_origins, std::vector<std::string>{"*"});
   EXPECT_FALSE(c.plain_http.enabled);
   EXPECT_EQ(c.log_level, "info");
-  EXPECT_EQ(ValidateConfig(c), std::nullopt);
+  // Authentication is on by default and trusts nobody: the server refuses to start until an
+  // issuer is configured (or auth is explicitly disabled for development).
+  EXPECT_FALSE(c.auth.disabled);
+  EXPECT_FALSE(c.auth.protect_discovery);
+  EXPECT_EQ(c.auth.clock_skew_s, 60u);
+  EXPECT_EQ(c.auth.max_token_lifetime_s, 900u);
+  EXPECT_EQ(c.auth.max_token_bytes, 16u * 1024);
+  EXPECT_EQ(c.auth.jwks_refetch_interval_s, 30u);
+  EXPECT_THAT(ValidateConfig(c).value_or(""), HasSubstr("no issuer is trusted"));
+  ServerConfig dev = c;
+  dev.auth.disabled = true;
+  EXPECT_EQ(ValidateConfig(dev), std::nullopt);
 }
 
 TEST(ConfigTest, ApplyConfigTextWithCommentsAndTrailingCommas) {
@@ -62,6 +74,18 @@ TEST(ConfigTest, ApplyConfigTextWithCommentsAndTrailingCommas) {
       "cors": {"allowed_origins": ["https://sandbox.cds-hooks.org", "http://localhost:3000",],
                "max_age_seconds": 86400},
       "plain_http": {"enabled": true, "bind": "::1", "port": 8080},
+      "auth": {
+        "protect_discovery": true, "clock_skew_s": 30, "max_token_lifetime_s": 300,
+        "max_token_bytes": 8192, "jwks_cache_ttl_s": 60, "jwks_refetch_interval_s": 10,
+        "jwks_fetch_timeout_ms": 2000, "replay_cache_entries": 5000,
+        "issuers": [
+          {"iss": "https://ehr.example.org", "jku": ["https://ehr.example.org/jwks.json"],
+           "algorithms": ["ES384"], "tenants": ["t1"],
+           "fhir_server_allow": ["https://fhir.example.org/r4"],
+           "requests_per_second": 5, "burst": 10},
+          {"iss": "https://other.example.org", "jwks_file": "/etc/cds/other-jwks.json"},
+        ],
+      },
     }
   )",
                                      "test.jsonc", c);
@@ -77,6 +101,25 @@ TEST(ConfigTest, ApplyConfigTextWithCommentsAndTrailingCommas) {
   EXPECT_TRUE(c.tls.require_client_cert);
   EXPECT_EQ(c.limits.header_bytes, 32768u);
   EXPECT_EQ(c.limits.body_bytes, 1048576u);
+  EXPECT_TRUE(c.auth.protect_discovery);
+  EXPECT_EQ(c.auth.clock_skew_s, 30u);
+  EXPECT_EQ(c.auth.max_token_lifetime_s, 300u);
+  EXPECT_EQ(c.auth.max_token_bytes, 8192u);
+  EXPECT_EQ(c.auth.jwks_cache_ttl_s, 60u);
+  EXPECT_EQ(c.auth.jwks_refetch_interval_s, 10u);
+  EXPECT_EQ(c.auth.jwks_fetch_timeout_ms, 2000u);
+  EXPECT_EQ(c.auth.replay_cache_entries, 5000u);
+  ASSERT_EQ(c.auth.issuers.size(), 2u);
+  EXPECT_EQ(c.auth.issuers[0].iss, "https://ehr.example.org");
+  EXPECT_EQ(c.auth.issuers[0].jku, std::vector<std::string>{"https://ehr.example.org/jwks.json"});
+  EXPECT_EQ(c.auth.issuers[0].algorithms, std::vector<std::string>{"ES384"});
+  EXPECT_EQ(c.auth.issuers[0].tenants, std::vector<std::string>{"t1"});
+  EXPECT_EQ(c.auth.issuers[0].fhir_server_allow,
+            std::vector<std::string>{"https://fhir.example.org/r4"});
+  EXPECT_EQ(c.auth.issuers[0].requests_per_second, 5.0);
+  EXPECT_EQ(c.auth.issuers[0].burst, 10.0);
+  EXPECT_EQ(c.auth.issuers[1].jwks_file, "/etc/cds/other-jwks.json");
+  EXPECT_EQ(c.auth.issuers[1].requests_per_second, std::nullopt);
   EXPECT_EQ(c.timeouts.handshake, 1ms);
   EXPECT_EQ(c.timeouts.header, 2ms);
   EXPECT_EQ(c.timeouts.idle, 3ms);
@@ -222,7 +265,14 @@ TEST_F(CommandLineTest, EveryOption) {
                                      "ca.pem",
                                      "--require-client-cert",
                                      "--log-level",
-                                     "error"},
+                                     "error",
+                                     "--trust-issuer",
+                                     "https://ehr.example.org=https://ehr.example.org/jwks.json",
+                                     "--trust-issuer",
+                                     "https://ehr.example.org=https://ehr.example.org/jwks2.json",
+                                     "--trust-issuer",
+                                     "demo-ehr=certs/dev/demo-ehr-jwks.json",
+                                     "--protect-discovery"},
                                     c);
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.action, CommandLineAction::kRun);
@@ -237,7 +287,20 @@ TEST_F(CommandLineTest, EveryOption) {
   EXPECT_EQ(c.tls.client_ca_file, "ca.pem");
   EXPECT_TRUE(c.tls.require_client_cert);
   EXPECT_EQ(c.log_level, "error");
+  ASSERT_EQ(c.auth.issuers.size(), 2u);
+  EXPECT_EQ(c.auth.issuers[0].iss, "https://ehr.example.org");
+  EXPECT_EQ(c.auth.issuers[0].jku,
+            (std::vector<std::string>{"https://ehr.example.org/jwks.json",
+                                      "https://ehr.example.org/jwks2.json"}));
+  EXPECT_EQ(c.auth.issuers[1].iss, "demo-ehr");
+  EXPECT_EQ(c.auth.issuers[1].jwks_file, "certs/dev/demo-ehr-jwks.json");
+  EXPECT_TRUE(c.auth.protect_discovery);
+  EXPECT_FALSE(c.auth.disabled);
   EXPECT_EQ(ValidateConfig(c), std::nullopt);
+  EXPECT_EQ(Parse({"--insecure-no-auth"}, c).error, "");
+  EXPECT_TRUE(c.auth.disabled);
+  EXPECT_THAT(Parse({"--trust-issuer", "no-equals"}, c).error, HasSubstr("ISS=JWKS_FILE"));
+  EXPECT_THAT(Parse({"--trust-issuer", "x=http://plain/jwks"}, c).error, HasSubstr("https"));
 }
 
 TEST_F(CommandLineTest, ConfigFileIsAppliedFirstWhateverItsPosition) {
@@ -332,6 +395,9 @@ TEST(ValidateConfigTest, FailureTable) {
        "log_level must be debug, info, warn or error"},
       {"tiny header limit", [](ServerConfig& c) { c.limits.header_bytes = 1023; },
        "limits.header_bytes must be at least 1024"},
+      // Beast throws for a header field over 64 KiB, out of the parser: never allow one.
+      {"huge header limit", [](ServerConfig& c) { c.limits.header_bytes = 65537; },
+       "limits.header_bytes must be at most 65536"},
       {"bad origin", [](ServerConfig& c) { c.cors.allowed_origins = {"sandbox.cds-hooks.org"}; },
        "cors.allowed_origins: \"sandbox.cds-hooks.org\" is neither \"*\" nor an origin "
        "(scheme://host[:port], no path)"},
@@ -355,8 +421,58 @@ TEST(ValidateConfigTest, FailureTable) {
   }
 }
 
+TEST(ValidateConfigTest, AuthFailureTable) {
+  const auto issuer = [](ServerConfig& c) -> TrustedIssuerConfig& {
+    c.auth.issuers.push_back({});
+    c.auth.issuers.back().iss = "https://ehr.example.org";
+    return c.auth.issuers.back();
+  };
+  struct Case {
+    std::string_view note;
+    std::function<void(ServerConfig&)> change;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"no source", [&](ServerConfig& c) { issuer(c); },
+       "auth.issuers[0] (https://ehr.example.org): give exactly one of jwks_file (pinned keys) "
+       "or jku (allowlisted URLs)"},
+      {"both sources",
+       [&](ServerConfig& c) {
+         auto& i = issuer(c);
+         i.jwks_file = "k.json";
+         i.jku = {"https://ehr.example.org/jwks"};
+       },
+       "auth.issuers[0] (https://ehr.example.org): give exactly one of jwks_file (pinned keys) "
+       "or jku (allowlisted URLs)"},
+      {"http jku", [&](ServerConfig& c) { issuer(c).jku = {"http://ehr.example.org/jwks"}; },
+       "auth.issuers[0].jku: \"http://ehr.example.org/jwks\" is not an absolute https URL"},
+      {"no iss",
+       [&](ServerConfig& c) {
+         auto& i = issuer(c);
+         i.iss.clear();
+         i.jwks_file = "k.json";
+       },
+       "auth.issuers[0].iss is required"},
+      {"wildcard bind without public URL",
+       [&](ServerConfig& c) {
+         issuer(c).jwks_file = "k.json";
+         c.bind = "0.0.0.0";
+       },
+       "with authentication on and a wildcard bind address, set public_base_url (the URL EHRs "
+       "call, which their tokens' aud must name)"},
+      {"no connections", [&](ServerConfig& c) { c.limits.max_connections = 0; },
+       "limits.max_connections and limits.max_connections_per_client must be at least 1"},
+  };
+  for (const Case& c : cases) {
+    ServerConfig config = DefaultConfig();
+    c.change(config);
+    EXPECT_EQ(ValidateConfig(config), c.error) << c.note;
+  }
+}
+
 TEST(ValidateConfigTest, AcceptedVariants) {
   ServerConfig c = DefaultConfig();
+  c.auth.disabled = true;
   c.public_base_url = "HTTPS://cds.example.org:8443/base";  // schemes are case-insensitive
   c.tls.require_client_cert = true;
   c.tls.client_ca_file = "ca.pem";
@@ -424,7 +540,30 @@ TEST(ExampleConfigTest, DocumentsEveryField) {
                           "allowed_origins",
                           "max_age_seconds",
                           "plain_http",
-                          "enabled"}) {
+                          "enabled",
+                          "max_connections",
+                          "max_connections_per_client",
+                          "issuer_requests_per_second",
+                          "issuer_burst",
+                          "auth",
+                          "insecure_no_auth",
+                          "protect_discovery",
+                          "issuers",
+                          "iss",
+                          "jwks_file",
+                          "jku",
+                          "algorithms",
+                          "tenants",
+                          "fhir_server_allow",
+                          "requests_per_second",
+                          "burst",
+                          "clock_skew_s",
+                          "max_token_lifetime_s",
+                          "max_token_bytes",
+                          "jwks_cache_ttl_s",
+                          "jwks_refetch_interval_s",
+                          "jwks_fetch_timeout_ms",
+                          "replay_cache_entries"}) {
     EXPECT_THAT(text, HasSubstr("\"" + std::string(key) + "\"")) << key;
   }
   EXPECT_THAT(text, HasSubstr("//"));  // commented

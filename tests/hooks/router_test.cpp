@@ -432,7 +432,8 @@ TEST_F(RouterTest, HealthAndReadiness) {
   ExpectCommonHeaders(health);
   const HttpResponse ready = Handle(Request(http::verb::get, "/readyz"));
   EXPECT_EQ(ready.result_int(), 200u);
-  EXPECT_EQ(ready.body(), R"({"status":"ready"})");
+  // This router has no authenticator (--insecure-no-auth): readiness says so.
+  EXPECT_EQ(ready.body(), R"({"status":"ready","warnings":["authentication disabled"]})");
   EXPECT_TRUE(ready.keep_alive());
   EXPECT_FALSE(router_.draining());
 

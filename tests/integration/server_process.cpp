@@ -67,7 +67,7 @@ std::string ReadFile(const std::string& path) {
 
 std::string CertPath(const std::string& name) { return std::string(CERTS_DIR) + "/" + name; }
 
-ServerProcess::ServerProcess(std::vector<std::string> args) {
+ServerProcess::ServerProcess(std::vector<std::string> args, ServerAuth auth) {
   stderr_path_ = WriteTempFile("server.log", "");
   int out[2];
   if (::pipe(out) != 0) {
@@ -82,6 +82,7 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
     std::remove(audit_db_.c_str());
     argv_storage.insert(argv_storage.end(), {"--audit-db", audit_db_});
   }
+  if (auth == ServerAuth::kDisabled) argv_storage.emplace_back("--insecure-no-auth");
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   pid_ = ::fork();
   if (pid_ == 0) {

@@ -23,11 +23,17 @@ std::string WriteTempFile(const std::string& name, const std::string& text);
 /// Reads a whole file ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
 
+/// Whether a test server checks EHR JWTs. Most suites test other things and run with
+/// `--insecure-no-auth`; the auth tests configure trusted issuers in `args`.
+enum class ServerAuth { kDisabled, kAsConfigured };
+
 class ServerProcess {
  public:
-  /// Spawns the server with `--port 0` plus `args`, and waits until it prints
-  /// "listening on https://ADDR:PORT". Fails the test (ADD_FAILURE) if it does not.
-  explicit ServerProcess(std::vector<std::string> args = {});
+  /// Spawns the server with `--port 0` plus `args` (plus `--insecure-no-auth` unless `auth` is
+  /// kAsConfigured), and waits until it prints "listening on https://ADDR:PORT". Fails the test
+  /// (ADD_FAILURE) if it does not.
+  explicit ServerProcess(std::vector<std::string> args = {},
+                         ServerAuth auth = ServerAuth::kDisabled);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

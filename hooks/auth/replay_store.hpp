@@ -1,0 +1,55 @@
+// Replay protection for JWT ids (CDS Hooks best practice: a jti is accepted once and
+// remembered until the token expires). An interface, so a deployment running several
+// instances can share one store; the embedded default keeps them in this process's memory.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace cds::hooks::auth {
+
+enum class ReplayVerdict {
+  kFresh,     // first sight: now remembered until its expiry
+  kReplayed,  // seen before and not yet expired
+  kFull,      // the store cannot remember more unexpired ids: refuse (fail closed)
+};
+
+class ReplayStore {
+ public:
+  virtual ~ReplayStore() = default;
+  /// Atomically checks and records (iss, jti) until `expires`. `done` is called exactly once,
+  /// possibly before this returns (the in-memory store always does). A shared backend
+  /// (PostgreSQL: INSERT ... ON CONFLICT DO NOTHING on a (iss, jti) primary key, a periodic
+  /// DELETE of expired rows) answers asynchronously. Thread-safe.
+  virtual void CheckAndRemember(std::string_view iss, std::string_view jti,
+                                std::chrono::sys_seconds expires, std::chrono::sys_seconds now,
+                                std::function<void(ReplayVerdict)> done) = 0;
+};
+
+/// The embedded store: a bounded in-memory map per shard (sharded locks), expired entries
+/// dropped as new ones arrive. One process only: instances behind a load balancer each have
+/// their own, so a token replayed to another instance is not caught (docs/security.md).
+class InMemoryReplayStore final : public ReplayStore {
+ public:
+  explicit InMemoryReplayStore(std::size_t max_entries);
+  ~InMemoryReplayStore() override;
+
+  void CheckAndRemember(std::string_view iss, std::string_view jti,
+                        std::chrono::sys_seconds expires, std::chrono::sys_seconds now,
+                        std::function<void(ReplayVerdict)> done) override;
+  /// The synchronous core, for tests and benchmarks.
+  [[nodiscard]] ReplayVerdict Check(std::string_view iss, std::string_view jti,
+                                    std::chrono::sys_seconds expires, std::chrono::sys_seconds now);
+  [[nodiscard]] std::size_t size() const;
+
+ private:
+  struct Shard;
+  std::size_t per_shard_max_;
+  std::unique_ptr<Shard[]> shards_;
+};
+
+}  // namespace cds::hooks::auth
