@@ -7,18 +7,9 @@ cd "$(dirname "$0")"
 tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
   libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates chromium
 
-# Node packages of the browser tests, from their committed lock files (only when node_modules is
-# missing or older than the lock).
-for dir in tests/node/*/; do
-  if [[ -f "$dir/package-lock.json" && ( ! -d "$dir/node_modules" ||
-        "$dir/package-lock.json" -nt "$dir/node_modules" ) ]]; then
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
-  fi
-done
-
 certs/make-dev-certs.sh
 
-# Node test tools (tests/node/<name>/, e.g. the FHIR test server): installed from their committed
+# Node test tools (tests/node/<name>/: the FHIR test server, jose, playwright-core, ...): installed from their committed
 # lock files, only when node_modules is missing or older than the lock.
 tools/ensure-deps.sh nodejs
 for dir in tests/node/*/; do
