@@ -5,9 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates
+  libgmock-dev libsqlite3-dev libbenchmark-dev openssl curl ca-certificates testssl.sh
 
 certs/make-dev-certs.sh
+
+# Node packages of the tests, from their committed lock files (only when missing or stale).
+command -v node >/dev/null || tools/ensure-deps.sh nodejs npm
+for dir in tests/node/*/; do
+  [[ -f "$dir/package-lock.json" ]] || continue
+  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
+  fi
+done
 
 # The Release build ./run.sh uses: optimised builds warn differently, and it must never break.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null

@@ -315,6 +315,15 @@ Handlers RootHandlers(ServerConfig& c) {
                          {"bind", String(c.plain_http.bind)},
                          {"port", Unsigned(c.plain_http.port, 65535)}};
        })},
+      {"fhir_client", Object([&c] {
+         auto& f = c.fhir_client;
+         return Handlers{{"ca_file", String(f.ca_file)},
+                         {"allow_http", Bool(f.allow_http)},
+                         {"max_idle_per_origin", Unsigned(f.max_idle_per_origin, 1024)},
+                         {"idle_timeout_ms", Millis(f.idle_timeout)},
+                         {"header_bytes", Unsigned(f.header_bytes, 1024u * 1024)},
+                         {"default_timeout_ms", Millis(f.default_timeout)}};
+       })},
   };
 }
 
@@ -429,6 +438,9 @@ Options (override the config file, which overrides the defaults):
   --log-level LEVEL      debug | info | warn | error (default info)
   --terminology-dir DIR  value-set data files (default engine/terminology)
   --now RFC3339          testing only: evaluate as of this instant instead of the clock
+  --fhir-ca FILE         trust this PEM CA bundle for FHIR and key-set fetches, besides the
+                         system store
+  --allow-http-fhir      allow http:// FHIR server URLs (development only; warns)
   --help                 print this help and exit
   --version              print the version and exit
 
@@ -466,6 +478,10 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.auth.protect_discovery = true;
       continue;
     }
+    if (opt == "--allow-http-fhir") {
+      config.fhir_client.allow_http = true;
+      continue;
+    }
     static const std::vector<std::string_view> kWithValue = {"--config",
                                                              "--bind",
                                                              "--port",
@@ -478,7 +494,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--plain-http-port",
                                                              "--terminology-dir",
                                                              "--trust-issuer",
-                                                             "--now"};
+                                                             "--now",
+                                                             "--fhir-ca"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -509,6 +526,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.log_level = value;
     } else if (opt == "--terminology-dir") {
       config.terminology_dir = value;
+    } else if (opt == "--fhir-ca") {
+      config.fhir_client.ca_file = value;
     } else if (opt == "--now") {
       const auto now = ParseRfc3339(value);
       if (!now) return {CommandLineAction::kRun, "bad --now (an RFC 3339 date-time)"};
@@ -563,6 +582,11 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
   if (c.limits.max_connections == 0 || c.limits.max_connections_per_client == 0) {
     return "limits.max_connections and limits.max_connections_per_client must be at least 1";
   }
+  if (!c.fhir_client.ca_file.empty() && (!std::filesystem::is_regular_file(c.fhir_client.ca_file) ||
+                                         !std::ifstream(c.fhir_client.ca_file))) {
+    return "fhir_client.ca_file: cannot read " + c.fhir_client.ca_file;
+  }
+  if (c.fhir_client.header_bytes < 1024) return "fhir_client.header_bytes must be at least 1024";
   if (c.plain_http.enabled && c.plain_http.port != 0 && c.plain_http.port == c.port &&
       c.plain_http.bind == c.bind) {
     return "plain_http.port must differ from port";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,6 +89,19 @@ struct PlainHttpConfig {
   std::uint16_t port = 8080;
 };
 
+/// Outbound HTTPS client for prefetch (the EHR's FHIR server) and key-set fetches.
+struct FhirClientConfig {
+  /// PEM CA bundle trusted in addition to the system store (a hospital's internal CA).
+  std::string ca_file;
+  /// Development only: allow http:// FHIR URLs (logged as a warning at start-up).
+  bool allow_http = false;
+  std::size_t max_idle_per_origin = 8;             // pooled keep-alive connections per origin
+  std::chrono::milliseconds idle_timeout{30'000};  // an idle pooled connection is closed after
+  std::uint32_t header_bytes = 64 * 1024;          // largest response header block
+  /// The whole-exchange deadline of a request that sets none.
+  std::chrono::milliseconds default_timeout{10'000};
+};
+
 struct ServerConfig {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 8443;    // 0 = pick a free port
@@ -99,6 +113,7 @@ struct ServerConfig {
   CorsConfig cors;
   PlainHttpConfig plain_http;
   AuthConfig auth;
+  FhirClientConfig fhir_client;
   std::string log_level = "info";  // debug | info | warn | error
   std::string terminology_dir;     // value sets (engine/terminology/*.json)
   /// Testing only: evaluate every call as of this instant instead of the clock (golden tests

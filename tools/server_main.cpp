@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "engine/rule_set.hpp"
 #include "engine/rules/catalogue.hpp"
@@ -12,6 +13,7 @@
 #include "hooks/auth/authenticator.hpp"
 #include "hooks/auth/replay_store.hpp"
 #include "hooks/config.hpp"
+#include "hooks/fhir_client.hpp"
 #include "hooks/log.hpp"
 #include "hooks/router.hpp"
 #include "hooks/server.hpp"
@@ -52,9 +54,11 @@ int Serve(const cds::hooks::ServerConfig& config) {
   auto engine = std::make_shared<const cds::hooks::HookEngine>(
       std::make_shared<const cds::engine::Terminology>(std::move(terminology).value()),
       std::move(*rules.rule_set), std::move(engine_options));
-  // Outbound HTTPS (JWKS fetches) goes through the HttpClient seam; until the pooled client is
-  // wired in, issuers with a jku cannot be fetched and fail closed (pinned key files work).
-  std::shared_ptr<cds::hooks::HttpClient> http_client;
+  // One event loop for the server and its outbound HTTPS (JWKS fetches, FHIR fetches), so
+  // completions run on the server's threads.
+  auto io = std::make_shared<boost::asio::io_context>(
+      static_cast<int>(config.threads > 0 ? config.threads : std::thread::hardware_concurrency()));
+  auto http_client = std::make_shared<cds::hooks::PooledHttpClient>(io, config.fhir_client);
   std::shared_ptr<cds::hooks::auth::Authenticator> authenticator;
   if (!config.auth.disabled) {
     auto created = cds::hooks::auth::Authenticator::Create(
@@ -84,7 +88,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
   }
   auto router = std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
                                                      std::move(engine), authenticator);
-  cds::hooks::Server server(config, router);
+  cds::hooks::Server server(config, router, io);
   if (authenticator) {
     // The audience tokens must name: the public URL, or this listener's own (known only now
     // with --port 0).
@@ -107,6 +111,9 @@ int Serve(const cds::hooks::ServerConfig& config) {
   if (config.plain_http.enabled) {
     LogLine(LogLevel::kWarn, "plain HTTP listener enabled: development only, no TLS")
         .Str("url", server.plain_url());
+  }
+  if (config.fhir_client.allow_http) {
+    LogLine(LogLevel::kWarn, "http:// FHIR server URLs allowed: development only, no TLS");
   }
   LogLine(LogLevel::kInfo, "started")
       .Str("version", CDS_HOOKS_VERSION)
