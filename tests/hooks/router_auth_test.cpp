@@ -61,7 +61,7 @@ HttpRequest Post(std::string_view target, std::string authorization) {
 
 TEST(RouterAuthTest, AMissingOrBadTokenIs401WithNoDetail) {
   const ServerConfig config = AuthConfig();
-  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(),
+  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(), nullptr,
                       MakeAuthenticator(config));
   const std::string token = JoseVectors().Token("ES384");
   for (const std::string& authorization :
@@ -86,7 +86,7 @@ TEST(RouterAuthTest, AMissingOrBadTokenIs401WithNoDetail) {
 
 TEST(RouterAuthTest, TheLogSaysWhy) {
   const ServerConfig config = AuthConfig();
-  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(),
+  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(), nullptr,
                       MakeAuthenticator(config));
   RequestInfo info;
   // Addressed to /cds-services/x: on this route the audience does not match.
@@ -107,7 +107,7 @@ TEST(RouterAuthTest, TheLogSaysWhy) {
 
 TEST(RouterAuthTest, OptionsAndHealthNeedNoTokenAndDiscoveryIsOpenByDefault) {
   const ServerConfig config = AuthConfig();
-  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(),
+  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(), nullptr,
                       MakeAuthenticator(config));
   for (const auto& [method, target] : std::vector<std::pair<http::verb, std::string>>{
            {http::verb::get, "/cds-services"},
@@ -127,7 +127,7 @@ TEST(RouterAuthTest, OptionsAndHealthNeedNoTokenAndDiscoveryIsOpenByDefault) {
 
 TEST(RouterAuthTest, ProtectedDiscoveryNeedsAToken) {
   const ServerConfig config = AuthConfig(0, /*protect_discovery=*/true);
-  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(),
+  const Router router(config, ServiceCatalog::Default(), testing::TestEngine(), nullptr,
                       MakeAuthenticator(config));
   for (const http::verb method : {http::verb::get, http::verb::head}) {
     RequestInfo info;

@@ -124,6 +124,17 @@ Reply Call(int port, const std::string& target, const std::string& token,
   return reply;
 }
 
+// The access log line is written after the response is sent: wait for it.
+std::string WaitForLog(ServerProcess& server, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string log = server.Log();
+  while (log.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    log = server.Log();
+  }
+  return log;
+}
+
 // How many requests the Node JWKS server received for `path`.
 int FetchCount(int jwks_port, const std::string& path) {
   const Reply r = Call(jwks_port, "/__count?path=" + path, "", "", http::verb::get);
@@ -157,7 +168,9 @@ class AuthIntegrationTest : public ::testing::Test {
     server_ =
         new ServerProcess({"--config", config, "--public-base-url", kBase, "--trust-issuer",
                            std::string(kPinnedIss) + "=" + *dir_ + "/pinned-jwks.json",
-                           "--trust-issuer", std::string(kJkuIss) + "=" + jku_base + "/jwks.json"},
+                           "--trust-issuer", std::string(kJkuIss) + "=" + jku_base + "/jwks.json",
+                           // The key-set server has the dev certificate: trust its CA.
+                           "--fhir-ca", CertPath("ca.pem")},
                           ServerAuth::kAsConfigured);
   }
   static void TearDownTestSuite() {
@@ -207,14 +220,17 @@ TEST_F(AuthIntegrationTest, Es384AndRs384TokensAreAccepted) {
   const Reply array = Call(server_->port(), kSelect, Token("aud_array_with"));
   EXPECT_EQ(array.status, 200u) << "aud array containing our URL";
   // The access log names the issuer and the jti.
-  const std::string log = server_->Log();
+  const std::string log = WaitForLog(*server_, R"("iss":"https://ehr-pinned.test","jti":")");
   EXPECT_THAT(log, HasSubstr(R"("iss":"https://ehr-pinned.test","jti":")"));
 }
 
 TEST_F(AuthIntegrationTest, EveryBadTokenIs401WithNoDetailAndValidCallsKeepWorking) {
   ASSERT_TRUE(server_->started());
   const std::map<std::string, std::string> reasons = {
-      X{"hs256", "algorithm_refused"},
+      // An unsecured JWS (alg none) has an empty signature part: refused as malformed before
+      // its header is even considered; "none" with any signature is an unknown algorithm.
+      {"none", "malformed_token"},
+      {"hs256", "algorithm_refused"},
       {"rs384_header_on_ec_key", "key_mismatch"},
       {"es256_not_allowed", "algorithm_refused"},
       {"expired", "expired"},
@@ -238,7 +254,7 @@ TEST_F(AuthIntegrationTest, EveryBadTokenIs401WithNoDetailAndValidCallsKeepWorki
     EXPECT_EQ(Call(server_->port(), kSelect, NextValid()).status, 200u) << "after " << name;
   }
   ExpectRefused(Call(server_->port(), kSelect, ""), "no Authorization header");
-  const std::string log = server_->Log();
+  const std::string log = WaitForLog(*server_, "missing_token");
   for (const auto& [name, reason] : reasons) {
     EXPECT_THAT(log, HasSubstr("\"detail\":\"authentication failed (" + reason)) << name;
     // No token, nor any of its three parts, is ever logged.
@@ -268,14 +284,44 @@ TEST_F(AuthIntegrationTest, AReplayedTokenIsRefused) {
   ASSERT_TRUE(server_->started());
   EXPECT_EQ(Call(server_->port(), kSelect, Token("replayed")).status, 200u);
   ExpectRefused(Call(server_->port(), kSelect, Token("replayed")), "replayed");
-  EXPECT_THAT(server_->Log(), HasSubstr("replayed_jti"));
+  EXPECT_THAT(WaitForLog(*server_, "replayed_jti"), HasSubstr("replayed_jti"));
 }
 
 TEST_F(AuthIntegrationTest, AJkuNotAllowlistedIsNeverFetched) {
   ASSERT_TRUE(server_->started());
   ExpectRefused(Call(server_->port(), kSelect, Token("jku_not_allowlisted")), "jku");
-  EXPECT_THAT(server_->Log(), HasSubstr("jku_not_allowed"));
+  EXPECT_THAT(WaitForLog(*server_, "jku_not_allowed"), HasSubstr("jku_not_allowed"));
   EXPECT_EQ(FetchCount(jwks_->port(), "/evil-jwks.json"), 0);
+}
+
+// The EHR publishes its keys at an allowlisted jku (a local HTTPS server): fetched once, cached,
+// a rotated key is accepted after one refetch, and a flood of unknown kids fetches nothing
+// more within the refetch interval (3 s here; 30 s by default).
+TEST_F(AuthIntegrationTest, JkuKeySetsAreCachedAndRotationNeedsOneRefetch) {
+  ASSERT_TRUE(server_->started());
+  const int port = jwks_->port();
+  const int before = FetchCount(port, "/jwks.json");
+  EXPECT_EQ(Call(server_->port(), kSelect, Token("jku_old_0")).status, 200u) << server_->Log();
+  EXPECT_EQ(FetchCount(port, "/jwks.json"), before + 1);
+  EXPECT_EQ(Call(server_->port(), kSelect, Token("jku_old_1")).status, 200u);
+  EXPECT_EQ(FetchCount(port, "/jwks.json"), before + 1) << "cached: no second fetch";
+  // The EHR rotates: its key set now also holds jku-new.
+  std::filesystem::copy_file(*dir_ + "/jku-new.json", *dir_ + "/served-jwks.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::this_thread::sleep_for(3200ms);  // past the refetch interval since the first fetch
+  EXPECT_EQ(Call(server_->port(), kSelect, Token("jku_new_0")).status, 200u) << server_->Log();
+  EXPECT_EQ(FetchCount(port, "/jwks.json"), before + 2) << "one refetch for the new kid";
+  const auto flood_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 40; ++i) {
+    ExpectRefused(Call(server_->port(), kSelect, Token("jku_flood_" + std::to_string(i))),
+                  "made-up kid " + std::to_string(i));
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - flood_start;
+  const int allowed = static_cast<int>(elapsed / 3s);  // one more per full interval, at most
+  EXPECT_LE(FetchCount(port, "/jwks.json"), before + 2 + allowed)
+      << "40 unknown kids in " << std::chrono::duration<double>(elapsed).count() << " s";
+  EXPECT_EQ(Call(server_->port(), kSelect, Token("jku_new_1")).status, 200u);
+  EXPECT_EQ(Call(server_->port(), kSelect, Token("jku_old_2")).status, 200u);
 }
 
 TEST_F(AuthIntegrationTest, FeedbackNeedsATokenForTheFeedbackUrl) {
@@ -375,7 +421,8 @@ TEST(ConnectionLimitTest, ConnectionsPastThePerClientLimitAreClosedAtAccept) {
   Response response;
   ASSERT_FALSE(a.Send(request, response));
   EXPECT_EQ(response.result_int(), 200u);
-  EXPECT_THAT(server.Log(), HasSubstr("connection refused: limit reached"));
+  EXPECT_THAT(WaitForLog(server, "connection refused"),
+              HasSubstr("connection refused: limit reached"));
 }
 
 }  // namespace

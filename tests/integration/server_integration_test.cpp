@@ -346,8 +346,8 @@ TEST(ServerPlainHttp, OnlyWhenEnabledAndWithAWarning) {
 }
 
 TEST(ServerStartup, BadCertificateStopsStartupWithAMessage) {
-  const auto r =
-      RunCommand(std::string(SERVER_BINARY) + " --port 0 --tls-cert /nonexistent/cert.pem 2>&1");
+  const auto r = RunCommand(std::string(SERVER_BINARY) +
+                            " --port 0 --insecure-no-auth --tls-cert /nonexistent/cert.pem 2>&1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("/nonexistent/cert.pem"), std::string::npos) << r.output;
 }
@@ -360,8 +360,8 @@ TEST(ServerStartup, BrokenTerminologyFileStopsStartupNamingFileAndEntry) {
                        "/terminology/missing_classes/drugs.json " + dir + "/drugs.json")
                 .exit_code,
             0);
-  const auto r =
-      RunCommand(std::string(SERVER_BINARY) + " --port 0 --terminology-dir " + dir + " 2>&1");
+  const auto r = RunCommand(std::string(SERVER_BINARY) +
+                            " --port 0 --insecure-no-auth --terminology-dir " + dir + " 2>&1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("drugs.json: entry"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\"classes\""), std::string::npos) << r.output;
