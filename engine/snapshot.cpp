@@ -666,19 +666,21 @@ class Builder {
     for (std::size_t i = 0; i < all.size(); ++i) {
       if (keep[i] && IsResultStatus(all[i].resource->status)) live_.push_back(i);
     }
-    // Corrections with a different id.
-    std::unordered_map<std::string, std::vector<std::size_t>> by_key;  // live positions
-    bool any_correction = false;
-    for (std::size_t pos = 0; pos < live_.size(); ++pos) {
-      const fhir::Observation& o = *all[live_[pos]].resource;
-      if (IsCorrection(o.status)) {
-        any_correction = true;
-        continue;
-      }
-      if (std::string key = SupersessionKey(o); !key.empty()) by_key[std::move(key)].push_back(pos);
-    }
+    // Corrections with a different id. The keys are only built when there is a correction,
+    // which most prefetches do not contain.
+    const bool any_correction = std::any_of(live_.begin(), live_.end(), [&](std::size_t i) {
+      return IsCorrection(all[i].resource->status);
+    });
     std::vector<bool> superseded(live_.size(), false);
     if (any_correction) {
+      std::unordered_map<std::string, std::vector<std::size_t>> by_key;  // live positions
+      for (std::size_t pos = 0; pos < live_.size(); ++pos) {
+        const fhir::Observation& o = *all[live_[pos]].resource;
+        if (IsCorrection(o.status)) continue;
+        if (std::string key = SupersessionKey(o); !key.empty()) {
+          by_key[std::move(key)].push_back(pos);
+        }
+      }
       for (std::size_t pos = 0; pos < live_.size(); ++pos) {
         const fhir::Observation& o = *all[live_[pos]].resource;
         if (!IsCorrection(o.status)) continue;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -16,7 +17,9 @@
 #include <emmintrin.h>
 #endif
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include "fhir/internal/json_reader.hpp"
@@ -430,42 +433,59 @@ TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
   return check;
 }
 
-/// A Document that, as the handler of a reader, stops the parse (kParseErrorTermination)
-/// where arrays and objects nest deeper than kMaxDepth, which bounds the stack RapidJSON's
-/// recursive parser uses. (Its other events are the Document's own, inlined as usual.)
-/// ParseStream, which passes the base Document as the handler, is not limited.
-class DepthBoundedDocument : public rapidjson::Document {
+/// The handler every text parse here builds its DOM with: a Document that stops the parse
+/// (kParseErrorTermination) where arrays and objects nest deeper than `max_depth`, which
+/// bounds the stack RapidJSON's recursive parser uses. All parses go through it, so that
+/// Document::String has a single caller in this file and GCC inlines it (it is called for
+/// every key and string; out of line it cost ~4% of a parse).
+class BoundedBuilder : public rapidjson::Document {
  public:
-  static constexpr int kMaxDepth = 64;
+  static constexpr int kRecursionLimit = 64;
+  static constexpr int kUnlimited = std::numeric_limits<int>::max();
 
   using rapidjson::Document::Document;
 
-  // Strings and keys are most of the events. GCC keeps Document::String out of line here
-  // (it has too many callers in this file); flattened wrappers measure ~3% faster.
-  [[gnu::flatten]] bool String(const char* str, rapidjson::SizeType length, bool copy) {
+  /// Parses `stream` into this document with `max_depth`; the document is unchanged when the
+  /// parse fails.
+  template <unsigned kFlags, typename Stream>
+  rapidjson::ParseResult Build(Stream& stream, int max_depth) {
+    max_depth_ = max_depth;
+    depth_ = 0;
+    rapidjson::Reader reader;
+    rapidjson::ParseResult result;
+    auto generate = [&](rapidjson::Document&) {  // The base of *this.
+      result = reader.Parse<kFlags>(stream, *this);
+      return !result.IsError();
+    };
+    Populate(generate);
+    return result;
+  }
+
+  [[gnu::always_inline]] bool String(const char* str, rapidjson::SizeType length, bool copy) {
     return rapidjson::Document::String(str, length, copy);
   }
-  [[gnu::flatten]] bool Key(const char* str, rapidjson::SizeType length, bool copy) {
-    return rapidjson::Document::Key(str, length, copy);
+  [[gnu::always_inline]] bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    return String(str, length, copy);
   }
-  bool StartObject() { return ++depth_ <= kMaxDepth && rapidjson::Document::StartObject(); }
+  bool StartObject() { return ++depth_ <= max_depth_ && rapidjson::Document::StartObject(); }
   bool EndObject(rapidjson::SizeType member_count) {
     --depth_;
     return rapidjson::Document::EndObject(member_count);
   }
-  bool StartArray() { return ++depth_ <= kMaxDepth && rapidjson::Document::StartArray(); }
+  bool StartArray() { return ++depth_ <= max_depth_ && rapidjson::Document::StartArray(); }
   bool EndArray(rapidjson::SizeType element_count) {
     --depth_;
     return rapidjson::Document::EndArray(element_count);
   }
 
  private:
+  int max_depth_ = kUnlimited;
   int depth_ = 0;
 };
 
 /// A DOM parsed from JSON text, with the storage it points into. Parsing is in situ (strings
 /// are not copied out of the padded buffer; PaddedInsituStream) and uses one memory pool sized
-/// from the input. It never recurses deeper than DepthBoundedDocument::kMaxDepth: text is first
+/// from the input. It never recurses deeper than BoundedBuilder::kRecursionLimit: text is first
 /// parsed by RapidJSON's recursive parser with that limit (about 10% faster than its iterative
 /// parser), and only text it does not accept (too deep, or invalid) is parsed again by the
 /// iterative parser, which has no depth limit and reports the error. Encoding is validated up
@@ -489,21 +509,26 @@ class TextDocument {
                     rapidjson::GetParseError_En(rapidjson::kParseErrorStringInvalidEncoding)});
       return false;
     }
+    rapidjson::ParseResult result;
     if (!check.has_nul) {
-      // In situ needs a mutable, NUL-terminated copy (`buffer`); a NUL inside the text would
-      // end the parse early, so such (invalid) text takes the length-bounded path below.
-      if (ParseRecursively(buffer)) return true;
-      // The failed parse has written into the buffer.
-      std::memcpy(buffer, json_text.data(), json_text.size());
-      ParseIteratively(buffer);
+      // In situ needs a mutable, NUL-terminated copy (`buffer`). Recursive first, with a depth
+      // limit; text that stops it (too deep, or invalid) is parsed again iteratively, which
+      // has no depth limit and reports the error.
+      PaddedInsituStream stream(buffer);
+      result =
+          document_.Build<rapidjson::kParseInsituFlag>(stream, BoundedBuilder::kRecursionLimit);
+      if (!result.IsError()) return true;
+      std::memcpy(buffer, json_text.data(), json_text.size());  // The parse wrote into it.
+      result = ParseIteratively(buffer);
     } else {
-      document_.Parse<kTextParseFlags>(json_text.data(), json_text.size());
+      // A NUL inside the text would end an in-situ parse early: such (invalid) text is read
+      // with its length.
+      result = ParseWithLength(json_text);
     }
-    if (!document_.HasParseError()) return true;
+    if (!result.IsError()) return true;
     issues.push_back(Issue{Severity::kFatal, std::string(base_path),
-                           std::string("invalid JSON at byte ") +
-                               std::to_string(document_.GetErrorOffset()) + ": " +
-                               rapidjson::GetParseError_En(document_.GetParseError())});
+                           std::string("invalid JSON at byte ") + std::to_string(result.Offset()) +
+                               ": " + rapidjson::GetParseError_En(result.Code())});
     return false;
   }
 
@@ -511,22 +536,16 @@ class TextDocument {
 
  private:
   /// Only for text the recursive parse does not accept (too deep, or invalid).
-  [[gnu::cold]] void ParseIteratively(char* buffer) {
+  [[gnu::cold]] rapidjson::ParseResult ParseIteratively(char* buffer) {
     PaddedInsituStream stream(buffer);
-    document_.ParseStream<rapidjson::kParseInsituFlag | kTextParseFlags>(stream);
+    return document_.Build<rapidjson::kParseInsituFlag | kTextParseFlags>(
+        stream, BoundedBuilder::kUnlimited);
   }
 
-  /// The recursive parse, depth-limited; false (document unchanged) when it does not succeed.
-  bool ParseRecursively(char* buffer) {
-    PaddedInsituStream stream(buffer);
-    rapidjson::Reader reader;
-    bool parsed = false;
-    auto generate = [&](rapidjson::Document&) {  // *this is document_, as its base class.
-      parsed = !reader.Parse<rapidjson::kParseInsituFlag>(stream, document_).IsError();
-      return parsed;
-    };
-    document_.Populate(generate);
-    return parsed;
+  [[gnu::cold]] rapidjson::ParseResult ParseWithLength(std::string_view json_text) {
+    rapidjson::MemoryStream memory(json_text.data(), json_text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
+    return document_.Build<kTextParseFlags>(stream, BoundedBuilder::kUnlimited);
   }
 
   static constexpr std::size_t kMinChunk = 64 * 1024;
@@ -564,7 +583,7 @@ class TextDocument {
   bool retained_;
   std::unique_ptr<char[]> own_buffer_;
   rapidjson::MemoryPoolAllocator<> allocator_;
-  DepthBoundedDocument document_;
+  BoundedBuilder document_;
 };
 
 }  // namespace
