@@ -1,10 +1,18 @@
 // A whole hook call minus the transport: ParseHookRequest (validation, in-situ JSON) and
 // HookEngine::Evaluate (FHIR views, snapshot, every rule, cards, response JSON), on the
 // realistic requests of bench/data. Run: build/bench/cds_pipeline_bench (Release).
+//
+// Profiling mode: `cds_pipeline_bench --calls=N [file]` runs exactly N whole calls of one request
+// (default order-select-10k.json) in ProfileCalls() and exits, for instruction counts that do not
+// depend on timing: valgrind --tool=callgrind --toggle-collect='*ProfileCalls*' ... --calls=200
+// (instructions per call = the total / N).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -88,6 +96,33 @@ BENCHMARK_CAPTURE(BM_ParseHookRequest, order_select_50k, "order-select-50k.json"
 BENCHMARK_CAPTURE(BM_HookCall, order_select_12k, "order-select-10k.json");
 BENCHMARK_CAPTURE(BM_HookCall, order_select_50k, "order-select-50k.json");
 
+// Kept out of line so that callgrind's --toggle-collect can name it.
+[[gnu::noinline]] std::size_t ProfileCalls(const std::string& body, long calls) {
+  const HookEngine& engine = Engine();
+  std::size_t bytes = 0;
+  for (long i = 0; i < calls; ++i) {
+    auto request = cds::hooks::ParseHookRequest(body, SelectService());
+    if (!request) throw std::runtime_error("request does not parse");
+    auto outcome = engine.Evaluate(request.value(), std::chrono::floor<std::chrono::seconds>(kNow));
+    if (!outcome) throw std::runtime_error("evaluation failed");
+    bytes += outcome.value().response_json.size();
+  }
+  return bytes;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strncmp(argv[1], "--calls=", 8) == 0) {
+    const long calls = std::strtol(argv[1] + 8, nullptr, 10);
+    const std::string body = Read(argc >= 3 ? argv[2] : "order-select-10k.json");
+    Engine();  // load outside the measured function
+    std::cout << ProfileCalls(body, calls) << " response bytes\n";
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

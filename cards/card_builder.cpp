@@ -1,20 +1,24 @@
 #include "cards/card_builder.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "cards/json_writer.hpp"
 #include "cards/uuid.hpp"
 
 namespace cds::cards {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
+void Str(Writer& w, std::string_view s) { w.String(s); }
 
 void Number(Writer& w, double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
@@ -64,89 +68,202 @@ std::size_t NextCodePoint(std::string_view s, std::size_t i) {
   return i + len;
 }
 
+// Markdown metacharacters: 1 = backslash-escape, 2 = replace by a space (line breaks).
+constexpr std::array<std::uint8_t, 256> kMarkdownAction = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (const char c : {'\\', '`', '*', '_', '[', ']', '<', '>', '#', '|'}) {
+    t[static_cast<unsigned char>(c)] = 1;
+  }
+  t['\n'] = 2;
+  t['\r'] = 2;
+  return t;
+}();
+
+// Index of the first Markdown metacharacter or line break in text[i, end), or end: sixteen
+// bytes at a time with SSE2 (part of x86-64), then byte by byte.
+std::size_t FirstMarkdownSpecial(std::string_view text, std::size_t i) noexcept {
+  const std::size_t n = text.size();
+#if defined(__SSE2__)
+  for (; n - i >= 16; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    __m128i hits = _mm_setzero_si128();
+    for (const char c : {'\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '\n', '\r'}) {
+      hits = _mm_or_si128(hits, _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+    }
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits));
+    if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (kMarkdownAction[static_cast<unsigned char>(text[i])] != 0) return i;
+  }
+  return n;
+}
+
+// EscapeMarkdown appended to `out`: unescaped runs are copied whole.
+void AppendEscapedMarkdown(std::string& out, std::string_view text) {
+  std::size_t start = 0;
+  for (std::size_t i = FirstMarkdownSpecial(text, 0); i < text.size();
+       i = FirstMarkdownSpecial(text, start)) {
+    out.append(text.data() + start, i - start);
+    if (kMarkdownAction[static_cast<unsigned char>(text[i])] == 1) {
+      out += '\\';
+      out += text[i];
+    } else {
+      out += ' ';
+    }
+    start = i + 1;
+  }
+  out.append(text.data() + start, text.size() - start);
+}
+
 std::string Summary(const engine::Finding& f) {
-  std::string s = Capitalize(f.problem.drug) + ": " + f.problem.problem;
-  if (!f.problem.organism.empty()) s += " \u2014 " + f.problem.organism;
-  if (!f.problem.result.empty()) s += " (" + f.problem.result + ")";
+  std::string s = Capitalize(f.problem.drug);
+  s += ": ";
+  s += f.problem.problem;
+  if (!f.problem.organism.empty()) {
+    s += " \u2014 ";
+    s += f.problem.organism;
+  }
+  if (!f.problem.result.empty()) {
+    s += " (";
+    s += f.problem.result;
+    s += ')';
+  }
   return TruncateSummary(s);
 }
 
-std::string RecommendationLine(const engine::ProposedMedication& m) {
-  std::string line = EscapeMarkdown(m.text) + ": " + EscapeMarkdown(m.dosage_text);
-  if (!m.rxnorm_code.empty()) line += " (RxNorm " + m.rxnorm_code + ")";
-  return line;
+void AppendRecommendationLine(std::string& d, const engine::ProposedMedication& m) {
+  AppendEscapedMarkdown(d, m.text);
+  d += ": ";
+  AppendEscapedMarkdown(d, m.dosage_text);
+  if (!m.rxnorm_code.empty()) {
+    d += " (RxNorm ";
+    d += m.rxnorm_code;
+    d += ')';
+  }
 }
 
+// "[label](url)" for an absolute URL, else the label alone.
+void AppendCitation(std::string& d, const engine::Citation& c) {
+  if (IsAbsoluteUrl(c.url)) {
+    d += '[';
+    AppendEscapedMarkdown(d, c.label);
+    d += "](";
+    d += c.url;
+    d += ')';
+  } else {
+    AppendEscapedMarkdown(d, c.label);
+  }
+}
+
+// Built by appends into one string reserved up front (no temporaries per piece).
 std::string Detail(const engine::Finding& f) {
   std::string d;
-  d += "**" + EscapeMarkdown(Capitalize(f.problem.drug)) + ": " + EscapeMarkdown(f.problem.problem);
-  if (!f.problem.organism.empty()) d += " \u2014 " + EscapeMarkdown(f.problem.organism);
-  if (!f.problem.result.empty()) d += " (" + EscapeMarkdown(f.problem.result) + ")";
+  d.reserve(4096);
+  d += "**";
+  AppendEscapedMarkdown(d, Capitalize(f.problem.drug));
+  d += ": ";
+  AppendEscapedMarkdown(d, f.problem.problem);
+  if (!f.problem.organism.empty()) {
+    d += " \u2014 ";
+    AppendEscapedMarkdown(d, f.problem.organism);
+  }
+  if (!f.problem.result.empty()) {
+    d += " (";
+    AppendEscapedMarkdown(d, f.problem.result);
+    d += ')';
+  }
   d += "**\n\n";
-  if (!f.meta.rationale.empty()) d += f.meta.rationale + "\n\n";
+  if (!f.meta.rationale.empty()) {
+    d += f.meta.rationale;
+    d += "\n\n";
+  }
   if (!f.evidence.empty()) {
     d += "**Evidence**\n\n";
     for (const engine::Evidence& e : f.evidence) {
-      d += "- " + EscapeMarkdown(e.value);
+      d += "- ";
+      AppendEscapedMarkdown(d, e.value);
       if (!e.reference.empty()) {
-        d += " \u2014 `" + e.reference + "`";
-        if (!e.path.empty()) d += " (`" + e.path + "`)";
+        d += " \u2014 `";
+        d += e.reference;
+        d += '`';
+        if (!e.path.empty()) {
+          d += " (`";
+          d += e.path;
+          d += "`)";
+        }
       }
-      d += "\n";
+      d += '\n';
     }
-    d += "\n";
+    d += '\n';
   }
   if (!f.recommendations.empty()) {
     d += "**Recommendation**\n\n";
     int n = 1;
     for (const engine::Recommendation& r : f.recommendations) {
-      d += std::to_string(n++) + ". **" + EscapeMarkdown(r.label) + "**";
+      d += std::to_string(n++);
+      d += ". **";
+      AppendEscapedMarkdown(d, r.label);
+      d += "**";
       if (r.recommended) d += " (recommended)";
-      if (!r.text.empty()) d += " \u2014 " + EscapeMarkdown(r.text);
-      d += "\n";
+      if (!r.text.empty()) {
+        d += " \u2014 ";
+        AppendEscapedMarkdown(d, r.text);
+      }
+      d += '\n';
       for (const engine::ProposedMedication& m : r.medications) {
-        d += "   - " + RecommendationLine(m) + "\n";
+        d += "   - ";
+        AppendRecommendationLine(d, m);
+        d += '\n';
       }
     }
-    d += "\n";
+    d += '\n';
   }
-  std::vector<std::string> uncoded;
+  bool first_uncoded = true;
   for (const engine::Recommendation& r : f.recommendations) {
     for (const engine::ProposedMedication& m : r.medications) {
-      if (m.rxnorm_code.empty()) uncoded.push_back(m.text);
+      if (!m.rxnorm_code.empty()) continue;
+      d += first_uncoded ? "**Note:** no verified RxNorm code for " : ", ";
+      first_uncoded = false;
+      AppendEscapedMarkdown(d, m.text);
     }
   }
-  if (!uncoded.empty()) {
-    d += "**Note:** no verified RxNorm code for ";
-    for (std::size_t i = 0; i < uncoded.size(); ++i) {
-      d += (i == 0 ? "" : ", ") + EscapeMarkdown(uncoded[i]);
-    }
+  if (!first_uncoded) {
     d += "; the proposed order names the product in text only and must be completed by the "
          "prescriber or pharmacy (some EHRs cannot apply it automatically).\n\n";
   }
   if (!f.merged_rule_ids.empty()) {
     d += "**Also covers:** ";
     for (std::size_t i = 0; i < f.merged_rule_ids.size(); ++i) {
-      d += (i == 0 ? "`" : ", `") + f.merged_rule_ids[i] + "`";
+      d += i == 0 ? "`" : ", `";
+      d += f.merged_rule_ids[i];
+      d += '`';
     }
     d += "\n\n";
   }
   if (!f.missing_data.empty()) {
     d += "**Missing data**\n\n";
-    for (const std::string& m : f.missing_data) d += "- " + EscapeMarkdown(m) + "\n";
-    d += "\n";
+    for (const std::string& m : f.missing_data) {
+      d += "- ";
+      AppendEscapedMarkdown(d, m);
+      d += '\n';
+    }
+    d += '\n';
   }
   d += "Source: ";
-  if (IsAbsoluteUrl(f.meta.citation.url)) {
-    d += "[" + EscapeMarkdown(f.meta.citation.label) + "](" + f.meta.citation.url + ")";
-  } else {
-    d += EscapeMarkdown(f.meta.citation.label);
-  }
+  AppendCitation(d, f.meta.citation);
   for (const engine::Citation& c : f.meta.further_citations) {
-    d += "; " + (IsAbsoluteUrl(c.url) ? "[" + EscapeMarkdown(c.label) + "](" + c.url + ")"
-                                      : EscapeMarkdown(c.label));
+    d += "; ";
+    AppendCitation(d, c);
   }
-  d += ". Rule " + f.meta.catalogue_id + " `" + f.meta.id + "` v" + f.meta.version + ".";
+  d += ". Rule ";
+  d += f.meta.catalogue_id;
+  d += " `";
+  d += f.meta.id;
+  d += "` v";
+  d += f.meta.version;
+  d += '.';
   return d;
 }
 
@@ -183,8 +300,10 @@ std::vector<std::string> ValidateCardBuilderOptions(const CardBuilderOptions& op
 
 std::string BuildMedicationRequestJson(const engine::ProposedMedication& m,
                                        const RequestContext& request) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  std::string out;
+  out.reserve(640 + m.text.size() + m.rxnorm_display.size() + m.dosage_text.size() +
+              request.patient_id.size() + request.encounter_id.size());
+  Writer w(out);
   w.StartObject();
   w.Key("resourceType");
   Str(w, "MedicationRequest");
@@ -215,13 +334,17 @@ std::string BuildMedicationRequestJson(const engine::ProposedMedication& m,
   w.Key("subject");
   w.StartObject();
   w.Key("reference");
-  Str(w, "Patient/" + request.patient_id);
+  std::string reference = "Patient/";
+  reference += request.patient_id;
+  Str(w, reference);
   w.EndObject();
   if (!request.encounter_id.empty()) {
     w.Key("encounter");
     w.StartObject();
     w.Key("reference");
-    Str(w, "Encounter/" + request.encounter_id);
+    reference = "Encounter/";
+    reference += request.encounter_id;
+    Str(w, reference);
     w.EndObject();
   }
   w.Key("dosageInstruction");
@@ -246,7 +369,7 @@ std::string BuildMedicationRequestJson(const engine::ProposedMedication& m,
     }
     if (has_period) {
       w.Key("frequency");
-      w.Int(1);
+      w.Int64(1);
       w.Key("period");
       Number(w, *m.period);
       w.Key("periodUnit");
@@ -295,7 +418,7 @@ std::string BuildMedicationRequestJson(const engine::ProposedMedication& m,
   w.EndObject();
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return out;
 }
 
 Card BuildCard(const engine::Finding& f, const RequestContext& request,
@@ -397,29 +520,7 @@ std::string TruncateSummary(std::string_view text, std::size_t max_code_points) 
 std::string EscapeMarkdown(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '<':
-      case '>':
-      case '#':
-      case '|':
-        out += '\\';
-        out += c;
-        break;
-      case '\n':
-      case '\r':
-        out += ' ';
-        break;
-      default:
-        out += c;
-    }
-  }
+  AppendEscapedMarkdown(out, text);
   return out;
 }
 

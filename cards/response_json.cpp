@@ -1,18 +1,17 @@
 #include "cards/response_json.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <string_view>
+
+#include "cards/json_writer.hpp"
 
 namespace cds::cards {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
+void Str(Writer& w, std::string_view s) { w.String(s); }
 
-void OptionalMember(Writer& w, const char* key, const std::string& value) {
+void OptionalMember(Writer& w, std::string_view key, const std::string& value) {
   if (value.empty()) return;
   w.Key(key);
   Str(w, value);
@@ -57,7 +56,7 @@ void WriteAction(Writer& w, const Action& a) {
   OptionalMember(w, "description", a.description);
   if (!a.resource_json.empty()) {
     w.Key("resource");
-    w.RawValue(a.resource_json.data(), a.resource_json.size(), rapidjson::kObjectType);
+    w.RawValue(a.resource_json);
   }
   OptionalMember(w, "resourceId", a.resource_id);
   w.EndObject();
@@ -132,16 +131,29 @@ void WriteCard(Writer& w, const Card& c) {
 
 }  // namespace
 
+// Bytes of a card's JSON beyond its detail and resources (keys, summary, source, override
+// reasons, links): a generous estimate, so that the response string is allocated once.
+constexpr std::size_t kCardOverhead = 2048;
+
 std::string RenderCardsResponse(const std::vector<Card>& cards) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  std::size_t estimate = 16;
+  for (const Card& c : cards) {
+    estimate += kCardOverhead + c.detail.size() + c.detail.size() / 8;
+    for (const Suggestion& s : c.suggestions) {
+      for (const Action& a : s.actions)
+        estimate += 128 + a.description.size() + a.resource_json.size();
+    }
+  }
+  std::string out;
+  out.reserve(estimate);
+  Writer w(out);
   w.StartObject();
   w.Key("cards");
   w.StartArray();
   for (const Card& c : cards) WriteCard(w, c);
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return out;
 }
 
 }  // namespace cds::cards

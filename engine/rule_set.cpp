@@ -17,6 +17,22 @@ void AppendUnique(std::vector<T>& into, const std::vector<T>& from) {
   }
 }
 
+// a.Reference() == b.Reference() ("<type>/<id>"), without building either string.
+bool SameReference(const OrderRef& a, const OrderRef& b) noexcept {
+  if (a.resource_type.size() + a.id.size() != b.resource_type.size() + b.id.size()) return false;
+  if (a.resource_type == b.resource_type) return a.id == b.id;
+  // Different splits of equally long texts: compare the concatenations.
+  auto at = [](const OrderRef& r, std::size_t i) {
+    const std::size_t n = r.resource_type.size();
+    return i < n ? r.resource_type[i] : i == n ? '/' : r.id[i - n - 1];
+  };
+  const std::size_t length = a.resource_type.size() + 1 + a.id.size();
+  for (std::size_t i = 0; i < length; ++i) {
+    if (at(a, i) != at(b, i)) return false;
+  }
+  return true;
+}
+
 // Folds `other` (same primary order) into `into`.
 void Absorb(Finding& into, const Finding& other, Indicator at_least) {
   AppendUnique(into.orders, other.orders);
@@ -157,8 +173,7 @@ std::vector<Finding> RuleSet::Merge(std::vector<Finding> findings,
   std::vector<Finding> merged;
   for (Finding& f : findings) {
     auto same = std::find_if(merged.begin(), merged.end(), [&](const Finding& m) {
-      return m.meta.id == f.meta.id &&
-             m.primary_order().Reference() == f.primary_order().Reference();
+      return m.meta.id == f.meta.id && SameReference(m.primary_order(), f.primary_order());
     });
     if (same != merged.end()) {
       Absorb(*same, f, same->indicator);
@@ -169,7 +184,7 @@ std::vector<Finding> RuleSet::Merge(std::vector<Finding> findings,
 
   std::vector<bool> dropped(merged.size(), false);
   auto same_order = [&](std::size_t a, std::size_t b) {
-    return merged[a].primary_order().Reference() == merged[b].primary_order().Reference();
+    return SameReference(merged[a].primary_order(), merged[b].primary_order());
   };
   // 2. Combinations.
   for (std::size_t a = 0; a < merged.size(); ++a) {

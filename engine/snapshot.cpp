@@ -27,36 +27,21 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-/// Lower-cased words of `text` (ASCII letters/digits), for keyword heuristics.
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> words;
-  std::string current;
+/// Calls `fn(word)` for every lower-cased word of `text` (runs of ASCII letters/digits), in
+/// order, for keyword heuristics. One buffer for all words: no vector of strings per text.
+template <typename Fn>
+void ForEachWord(std::string_view text, Fn fn) {
+  std::string word;
   for (char c : text) {
     const char l = Lower(c);
     if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9')) {
-      current += l;
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
+      word += l;
+    } else if (!word.empty()) {
+      fn(std::string_view(word));
+      word.clear();
     }
   }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
-}
-
-bool ContainsPhrase(const std::vector<std::string>& words,
-                    std::initializer_list<std::string_view> phrase) {
-  const std::size_t n = phrase.size();
-  if (n == 0 || words.size() < n) return false;
-  for (std::size_t i = 0; i + n <= words.size(); ++i) {
-    std::size_t k = 0;
-    for (std::string_view p : phrase) {
-      if (words[i + k] != p) break;
-      ++k;
-    }
-    if (k == n) return true;
-  }
-  return false;
+  if (!word.empty()) fn(std::string_view(word));
 }
 
 /// The target of a literal reference, without allocation: "Type/id", ".../Type/id[/_history/v]".
@@ -314,38 +299,43 @@ SpecimenType SpecimenTypeOfConcept(const fhir::CodeableConcept& cc) {
       return SpecimenType::kRespiratory;
     }
   }
-  std::string text = cc.text;
-  for (const fhir::Coding& coding : cc.coding) {
-    text += ' ';
-    text += coding.display;
-  }
-  const std::vector<std::string> words = Words(text);
-  if (words.empty()) return SpecimenType::kUnknown;
-  auto has = [&](std::string_view w) {
-    return std::find(words.begin(), words.end(), w) != words.end();
+  // The words of the text and every display (as if joined with spaces).
+  bool any_word = false;
+  bool csf = false;
+  bool blood = false;
+  bool urine = false;
+  bool respiratory = false;
+  auto see = [&](std::string_view w) {
+    any_word = true;
+    csf = csf || w == "csf" || w == "cerebrospinal";
+    blood = blood || w == "blood" || w == "plasma" || w == "serum";
+    urine = urine || w == "urine";
+    respiratory = respiratory || w == "sputum" || w == "bronchoalveolar" || w == "bal" ||
+                  w == "tracheal" || w == "respiratory" || w == "aspirate";
   };
-  if (has("csf") || has("cerebrospinal")) return SpecimenType::kCsf;
-  if (has("blood") || has("plasma") || has("serum")) return SpecimenType::kBlood;
-  if (has("urine")) return SpecimenType::kUrine;
-  if (has("sputum") || has("bronchoalveolar") || has("bal") || has("tracheal") ||
-      has("respiratory") || has("aspirate")) {
-    return SpecimenType::kRespiratory;
-  }
+  ForEachWord(cc.text, see);
+  for (const fhir::Coding& coding : cc.coding) ForEachWord(coding.display, see);
+  if (!any_word) return SpecimenType::kUnknown;
+  if (csf) return SpecimenType::kCsf;
+  if (blood) return SpecimenType::kBlood;
+  if (urine) return SpecimenType::kUrine;
+  if (respiratory) return SpecimenType::kRespiratory;
   return SpecimenType::kOther;
 }
 
 /// Whole-word ICU keywords; see IcuStatus.
 bool IsIcuText(std::string_view text) {
-  if (text.empty()) return false;
-  const std::vector<std::string> words = Words(text);
-  for (const std::string& w : words) {
+  bool icu = false;
+  bool after_intensive_or_critical = false;  // the previous word, for "intensive care"
+  ForEachWord(text, [&](std::string_view w) {
     if (w == "icu" || w == "micu" || w == "sicu" || w == "cicu" || w == "nicu" || w == "picu" ||
-        w == "ccu" || w == "itu" || w == "cvicu" || w == "nsicu" || w == "ticu") {
-      return true;
+        w == "ccu" || w == "itu" || w == "cvicu" || w == "nsicu" || w == "ticu" ||
+        (after_intensive_or_critical && w == "care")) {
+      icu = true;
     }
-  }
-  return ContainsPhrase(words, {"intensive", "care"}) ||
-         ContainsPhrase(words, {"critical", "care"});
+    after_intensive_or_critical = w == "intensive" || w == "critical";
+  });
+  return icu;
 }
 
 bool IsIcuConcept(const fhir::CodeableConcept& cc) {
@@ -450,12 +440,15 @@ bool ReportsGrowth(const Terminology& term, const fhir::ObservationValue& value)
     return false;
   }
   if (i == Interpretation::kNoGrowth || i == Interpretation::kNotDetected) return false;
-  const std::vector<std::string> words = Words(text);
-  if (ContainsPhrase(words, {"no", "growth"}) || ContainsPhrase(words, {"negative"}) ||
-      ContainsPhrase(words, {"no", "organisms"}) || ContainsPhrase(words, {"sterile"})) {
-    return false;
-  }
-  return true;
+  bool negative = false;
+  bool after_no = false;  // the previous word, for "no growth" / "no organisms"
+  ForEachWord(text, [&](std::string_view w) {
+    if (w == "negative" || w == "sterile" || (after_no && (w == "growth" || w == "organisms"))) {
+      negative = true;
+    }
+    after_no = w == "no";
+  });
+  return !negative;
 }
 
 fhir::CodeableConcept OrganismConcept(const fhir::ObservationValue& value) {
@@ -697,6 +690,8 @@ class Builder {
         superseded[it->second.front()] = true;
         aliases_.push_back({all[live_[it->second.front()]].resource->id, o.id});
       }
+      superseded[it->second.front()] = true;
+      aliases_.push_back({all[live_[it->second.front()]].resource->id, o.id});
     }
     std::vector<std::size_t> kept;
     kept.reserve(live_.size());

@@ -1,9 +1,9 @@
 #include "hooks/hook_engine.hpp"
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -23,20 +23,33 @@ bool HasMedication(const rapidjson::Value& resource) {
          resource.HasMember("medicationReference");
 }
 
+// A RapidJSON output stream that hashes what a Writer writes (64-bit FNV-1a) instead of
+// keeping it: the fingerprint needs the serialisation's identity, not its text.
+class HashStream {
+ public:
+  using Ch = char;
+  void Put(char c) noexcept { hash_ = (hash_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL; }
+  void Flush() noexcept {}
+  [[nodiscard]] std::uint64_t hash() const noexcept { return hash_; }
+
+ private:
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
 // What makes an order "the same unchanged order" between order-select and order-sign: the
-// drug and the dosage as the EHR sent them. A change to either shows the card again.
+// drug and the dosage as the EHR sent them (their compact JSON). A change to either shows the
+// card again.
 std::string OrderFingerprint(const rapidjson::Value& resource) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  HashStream stream;
+  rapidjson::Writer<HashStream> writer(stream);
   for (const char* member :
        {"medicationCodeableConcept", "medicationReference", "dosageInstruction"}) {
     const auto it = resource.FindMember(member);
     if (it != resource.MemberEnd()) it->value.Accept(writer);
-    buffer.Put('|');
-    writer.Reset(buffer);  // one root value per Writer
+    stream.Put('|');
+    writer.Reset(stream);  // one root value per Writer
   }
-  return std::to_string(
-      std::hash<std::string_view>{}(std::string_view(buffer.GetString(), buffer.GetSize())));
+  return std::to_string(stream.hash());
 }
 
 std::string SeenKey(const HookRequest& request, const engine::Finding& finding,

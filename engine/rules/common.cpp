@@ -1,5 +1,7 @@
 #include "engine/rules/common.hpp"
 
+#include <charconv>
+
 namespace cds::engine::rules {
 
 bool IsInactiveStatus(std::string_view status) noexcept {
@@ -36,6 +38,18 @@ OrderRef Ref(const DraftOrder& d) {
                   .selected = d.selected,
                   .draft = true,
                   .display = OrderText(d)};
+}
+
+std::string FormatDecimal(double value, int decimals, std::size_t capacity) {
+  char buffer[400];  // the longest fixed-notation double: 309 digits, sign, point, decimals
+  const auto [end, error] =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
+  std::size_t length = error == std::errc() ? static_cast<std::size_t>(end - buffer) : 0;
+  if (capacity > 0 && length > capacity - 1) length = capacity - 1;  // snprintf truncation
+  std::string s(buffer, length);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
 }
 
 Evidence DraftEvidence(const DraftOrder& d) {

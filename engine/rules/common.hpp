@@ -2,6 +2,7 @@
 // evidence. One definition, so that all cards name a drug the same way.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,12 @@ namespace cds::engine::rules {
 
 /// The finding's reference to a draft order (selected flag and display included).
 [[nodiscard]] OrderRef Ref(const DraftOrder& order);
+
+/// `value` with `decimals` decimals, trailing zeros and a trailing '.' removed (62 -> "62",
+/// 2.40 -> "2.4"): exactly what formatting with snprintf(buffer, capacity, "%.<decimals>f")
+/// and trimming gave (including its truncation to capacity - 1 characters), without printf's
+/// cost (std::to_chars is exact and rounds as printf does).
+[[nodiscard]] std::string FormatDecimal(double value, int decimals, std::size_t capacity);
 
 /// {"MedicationRequest/<id>", "MedicationRequest.medication", "Draft order: <text>"}.
 [[nodiscard]] Evidence DraftEvidence(const DraftOrder& order);

@@ -1333,7 +1333,7 @@ Interpretation Terminology::NormalizeInterpretation(const fhir::CodeableConcept&
 
 Interpretation Terminology::NormalizeInterpretation(std::string_view text) const {
   if (text.empty()) return Interpretation::kUnknown;
-  auto it = data_->interpretation_texts.find(JoinTokens(NormalizeTokens(text)));
+  auto it = data_->interpretation_texts.find(terminology_internal::NormalizeJoined(text));
   return it == data_->interpretation_texts.end() ? Interpretation::kUnknown : it->second;
 }
 

@@ -71,6 +71,37 @@ Tokens NormalizeTokens(std::string_view text) {
   return out;
 }
 
+std::string NormalizeJoined(std::string_view text) {
+  std::string out;
+  std::string current;  // the token being read, lower-cased
+  enum class Kind { kNone, kAlpha, kDigit } kind = Kind::kNone;
+  auto flush = [&] {
+    // As NormalizeTokens: numbers and dropped words go; the rest is joined with single spaces.
+    if (kind == Kind::kAlpha && !In(kDroppedWords, current)) {
+      if (!out.empty()) out += ' ';
+      out += current;
+    }
+    current.clear();
+    kind = Kind::kNone;
+  };
+  for (char c : text) {
+    if (IsUpper(c)) c = static_cast<char>(c - 'A' + 'a');
+    if (IsLower(c)) {
+      if (kind == Kind::kDigit) flush();
+      kind = Kind::kAlpha;
+      current += c;
+    } else if (IsDigit(c)) {
+      if (kind == Kind::kAlpha) flush();
+      kind = Kind::kDigit;
+      current += c;
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
 std::string JoinTokens(const Tokens& tokens) {
   std::string out;
   for (const std::string& t : tokens) {

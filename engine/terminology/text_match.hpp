@@ -22,6 +22,9 @@ using Tokens = std::vector<std::string>;
 /// Joins tokens with single spaces (the canonical form of a name, used as a map key).
 [[nodiscard]] std::string JoinTokens(const Tokens& tokens);
 
+/// JoinTokens(NormalizeTokens(text)) in one pass, without a vector of tokens (per-call lookups).
+[[nodiscard]] std::string NormalizeJoined(std::string_view text);
+
 /// Salt and hydrate words ("sodium", "sulfate", ...) that a multi-word name may skip over in the
 /// text: "ampicillin sodium / sulbactam sodium" matches "ampicillin sulbactam".
 [[nodiscard]] bool IsSkippableSalt(std::string_view token) noexcept;

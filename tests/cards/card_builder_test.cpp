@@ -239,6 +239,42 @@ TEST(CardBuilderTest, MarkdownEscapesPatientText) {
   EXPECT_THAT(BuildCard(f, kRequest).detail, Not(HasSubstr("[link]")));
 }
 
+// The character-at-a-time definition EscapeMarkdown's run scanning must keep.
+std::string EscapeMarkdownReference(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (std::string_view("\\`*_[]<>#|").find(c) != std::string_view::npos) {
+      out += '\\';
+      out += c;
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+TEST(CardBuilderTest, MarkdownEscapeMatchesCharacterDefinitionAtEveryPosition) {
+  const std::string specials = "\\`*_[]<>#|\n\r";
+  for (const std::size_t length :
+       {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{40}}) {
+    const std::string filler = std::string(length, 'x');
+    for (std::size_t pos = 0; pos < length; ++pos) {
+      for (const char special : specials) {
+        std::string text = filler;
+        text[pos] = special;
+        ASSERT_EQ(EscapeMarkdown(text), EscapeMarkdownReference(text)) << pos;
+        text[length - 1 - pos] = '*';
+        ASSERT_EQ(EscapeMarkdown(text), EscapeMarkdownReference(text)) << pos;
+      }
+    }
+  }
+  std::string all_bytes;
+  for (int c = 0; c < 256; ++c) all_bytes += static_cast<char>(c);
+  EXPECT_EQ(EscapeMarkdown(all_bytes + all_bytes), EscapeMarkdownReference(all_bytes + all_bytes));
+}
+
 TEST(CardBuilderOptionsTest, ValidatesOverrideReasonsAndTopicSystem) {
   CardBuilderOptions o;
   EXPECT_TRUE(ValidateCardBuilderOptions(o).empty());

@@ -23,6 +23,18 @@ TEST(NormalizeTokens, LowerCasesSplitsAndDropsDoses) {
   EXPECT_EQ(JoinTokens(NormalizeTokens("K. pneumoniae")), "k pneumoniae");
 }
 
+TEST(NormalizeJoined, SameAsJoiningNormalizedTokens) {
+  for (std::string_view text :
+       {"MEROPENEM1g IV q8h", "Meropenem and Vaborbactam", "", " - / 500 ", "Not detected",
+        "RESISTANT", "no growth at 5 days", "\xC2\xB5mol/L", "abc123def 4 x5", "mg mg g",
+        "Intermediate (I)", "  leading and trailing  ", "a1", "1a", "susceptible-dose dependent"}) {
+    EXPECT_EQ(NormalizeJoined(text), JoinTokens(NormalizeTokens(text))) << text;
+  }
+  std::string all_bytes;
+  for (int c = 1; c < 256; ++c) all_bytes += static_cast<char>(c);
+  EXPECT_EQ(NormalizeJoined(all_bytes), JoinTokens(NormalizeTokens(all_bytes)));
+}
+
 TEST(PhraseIndex, LongestMatchAndSaltSkipping) {
   PhraseIndex index;
   EXPECT_EQ(index.Add({"ampicillin"}, 1), -1);

@@ -57,14 +57,7 @@ Evidence ActiveEvidence(const ActiveMedication& m) {
   return Evidence{type + "/" + m.resource_id, type + ".medication", value};
 }
 
-std::string FormatNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  std::string s(buf);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
+std::string FormatNumber(double v) { return FormatDecimal(v, 2, 64); }
 
 std::string FormatDoseMg(double mg) {
   if (mg >= 1000.0) return FormatNumber(mg / 1000.0) + " g";

@@ -67,14 +67,7 @@ Evidence IsolateEvidence(const Isolate& iso, std::string_view prefix, std::strin
                   std::string(prefix) + IsolateText(iso) + std::string(suffix)};
 }
 
-std::string FormatNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  std::string s(buf);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
+std::string FormatNumber(double v) { return FormatDecimal(v, 3, 32); }
 
 std::string SusceptibilityText(const SusceptibilityResult& r) {
   std::string name = r.agent ? std::string(ToString(*r.agent)) : ConceptText(r.code);
