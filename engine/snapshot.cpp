@@ -690,8 +690,6 @@ class Builder {
         superseded[it->second.front()] = true;
         aliases_.push_back({all[live_[it->second.front()]].resource->id, o.id});
       }
-      superseded[it->second.front()] = true;
-      aliases_.push_back({all[live_[it->second.front()]].resource->id, o.id});
     }
     std::vector<std::size_t> kept;
     kept.reserve(live_.size());
