@@ -17,7 +17,7 @@ cat <<MSG
 CDS Hooks stewardship service: https://127.0.0.1:8443/cds-services
   discovery:  curl --cacert certs/dev/ca.pem https://127.0.0.1:8443/cds-services
   a call:     curl --cacert certs/dev/ca.pem -H 'Content-Type: application/json' \\
-                --data-binary @tests/data/hooks/requests/sandbox-order-select.valid.json \\
+                --data-binary @tests/data/golden/realistic-kpc-bacteremia-meropenem-on-divalproex/01-order-select.request.json \\
                 https://127.0.0.1:8443/cds-services/antimicrobial-stewardship-order-select
   browser:    trust certs/dev/ca.pem, then open https://localhost:8443/cds-services
 Stop with Ctrl-C (in-flight requests finish first).
