@@ -36,7 +36,7 @@ CDS Hooks stewardship service: https://localhost:8443/cds-services
     URL=https://localhost:8443/cds-services/antimicrobial-stewardship-order-select
     curl --cacert certs/dev/ca.pem -H 'Content-Type: application/json' \\
       -H "Authorization: Bearer \$(build/cds-hooks-cli token --aud \$URL)" \\
-      --data-binary @tests/data/hooks/requests/sandbox-order-select.valid.json \$URL
+      --data-binary @tests/data/golden/realistic-kpc-bacteremia-meropenem-on-divalproex/01-order-select.request.json \$URL
   browser:    trust certs/dev/ca.pem, then open https://localhost:8443/cds-services
   audit:      https://localhost:8443/admin/ with the token in var/admin-token
               (calls, cards and feedback are recorded in var/audit.db; docs/audit.md)
