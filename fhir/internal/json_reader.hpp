@@ -4,6 +4,10 @@
 // Element paths are built lazily: a Path is a chain of stack nodes (parent pointer + name or
 // index) that is only rendered to a string when an issue is reported, so a clean parse
 // allocates nothing for paths.
+//
+// A parser finds the members it reads in one pass over the object: `Members<kFields> m(json)`
+// files each member under its index in a compile-time FieldSet, then `m["code"]` (checked at
+// compile time) is a Field that the readers below take.
 #pragma once
 
 #include <array>
@@ -116,7 +120,8 @@ class FieldSet {
         if (Key(names_[i]) == Key(names_[j])) throw "two field names share a hash key";
       }
     }
-    for (std::uint32_t multiplier = 0x9E3779B1u;; multiplier += 2) {
+    std::uint32_t multiplier = 0x9E3779B1u;
+    for (int attempt = 0; attempt < 10'000; ++attempt, multiplier += 2) {
       std::array<std::uint8_t, kSlots> table{};
       bool collision = false;
       for (std::size_t i = 0; i < N && !collision; ++i) {
@@ -130,6 +135,7 @@ class FieldSet {
         return;
       }
     }
+    throw "no collision-free hash table for these field names";
   }
 
   [[nodiscard]] static constexpr std::size_t size() noexcept { return N; }
