@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/rule.hpp"
 #include "engine/snapshot.hpp"
@@ -33,6 +35,16 @@ namespace cds::engine::rules {
 /// and trimming gave (including its truncation to capacity - 1 characters), without printf's
 /// cost (std::to_chars is exact and rounds as printf does).
 [[nodiscard]] std::string FormatDecimal(double value, int decimals, std::size_t capacity);
+
+/// A vector of `items`, moved in: a braced list `{a, b}` copies every element (its
+/// std::initializer_list is const), which for recommendations means every string twice.
+template <typename T, typename... Items>
+[[nodiscard]] std::vector<T> MovedVector(Items&&... items) {
+  std::vector<T> out;
+  out.reserve(sizeof...(items));
+  (out.push_back(std::forward<Items>(items)), ...);
+  return out;
+}
 
 /// {"MedicationRequest/<id>", "MedicationRequest.medication", "Draft order: <text>"}.
 [[nodiscard]] Evidence DraftEvidence(const DraftOrder& order);

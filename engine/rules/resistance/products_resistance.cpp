@@ -73,38 +73,41 @@ ProposedMedication AmpicillinSulbactamHighDose() {
 
 std::vector<Recommendation> CreRecommendations(const PatientSnapshot& s, bool mbl, bool oxa48) {
   if (mbl) {
-    return {Rec("Switch to ceftazidime-avibactam + aztreonam",
-                "Metallo-beta-lactamase (NDM/VIM/IMP) detected (see R06): ceftazidime-avibactam "
-                "2.5 g IV q8h + aztreonam 2 g IV q8h, both infused over 3 h and given "
-                "simultaneously (Y-site).",
-                {CeftazidimeAvibactam(), AztreonamExtendedInfusion()}),
-            Rec("Switch to cefiderocol",
-                "Metallo-beta-lactamase detected: cefiderocol 2 g IV q8h over 3 h (q6h if CrCl "
-                ">= 120 mL/min).",
-                {CefiderocolForCrCl(s)})};
+    return MovedVector<Recommendation>(
+        Rec("Switch to ceftazidime-avibactam + aztreonam",
+            "Metallo-beta-lactamase (NDM/VIM/IMP) detected (see R06): ceftazidime-avibactam "
+            "2.5 g IV q8h + aztreonam 2 g IV q8h, both infused over 3 h and given "
+            "simultaneously (Y-site).",
+            MovedVector<ProposedMedication>(CeftazidimeAvibactam(), AztreonamExtendedInfusion())),
+        Rec("Switch to cefiderocol",
+            "Metallo-beta-lactamase detected: cefiderocol 2 g IV q8h over 3 h (q6h if CrCl "
+            ">= 120 mL/min).",
+            MovedVector<ProposedMedication>(CefiderocolForCrCl(s))));
   }
   if (oxa48) {
-    return {Rec("Switch to ceftazidime-avibactam",
-                "OXA-48-like carbapenemase detected (see R07): ceftazidime-avibactam 2.5 g IV q8h "
-                "over 3 h is preferred; vaborbactam and relebactam do not inhibit OXA-48.",
-                {CeftazidimeAvibactam()}),
-            Rec("Switch to cefiderocol",
-                "Alternative for OXA-48-like producers: cefiderocol 2 g IV q8h over 3 h (q6h if "
-                "CrCl >= 120 mL/min).",
-                {CefiderocolForCrCl(s)})};
+    return MovedVector<Recommendation>(
+        Rec("Switch to ceftazidime-avibactam",
+            "OXA-48-like carbapenemase detected (see R07): ceftazidime-avibactam 2.5 g IV q8h "
+            "over 3 h is preferred; vaborbactam and relebactam do not inhibit OXA-48.",
+            MovedVector<ProposedMedication>(CeftazidimeAvibactam())),
+        Rec("Switch to cefiderocol",
+            "Alternative for OXA-48-like producers: cefiderocol 2 g IV q8h over 3 h (q6h if "
+            "CrCl >= 120 mL/min).",
+            MovedVector<ProposedMedication>(CefiderocolForCrCl(s))));
   }
-  return {Rec("Switch to ceftazidime-avibactam",
-              "KPC or mechanism unknown: ceftazidime-avibactam 2.5 g IV q8h, each dose infused "
-              "over 3 h.",
-              {CeftazidimeAvibactam()}),
-          Rec("Switch to meropenem-vaborbactam",
-              "KPC or mechanism unknown: meropenem-vaborbactam 4 g IV q8h, each dose infused over "
-              "3 h.",
-              {MeropenemVaborbactam()}),
-          Rec("Switch to imipenem-cilastatin-relebactam",
-              "KPC or mechanism unknown: imipenem-cilastatin-relebactam 1.25 g IV q6h, each dose "
-              "infused over 30 min (no verified RxNorm code: the order is created from text).",
-              {ImipenemRelebactam()})};
+  return MovedVector<Recommendation>(
+      Rec("Switch to ceftazidime-avibactam",
+          "KPC or mechanism unknown: ceftazidime-avibactam 2.5 g IV q8h, each dose infused "
+          "over 3 h.",
+          MovedVector<ProposedMedication>(CeftazidimeAvibactam())),
+      Rec("Switch to meropenem-vaborbactam",
+          "KPC or mechanism unknown: meropenem-vaborbactam 4 g IV q8h, each dose infused over "
+          "3 h.",
+          MovedVector<ProposedMedication>(MeropenemVaborbactam())),
+      Rec("Switch to imipenem-cilastatin-relebactam",
+          "KPC or mechanism unknown: imipenem-cilastatin-relebactam 1.25 g IV q6h, each dose "
+          "infused over 30 min (no verified RxNorm code: the order is created from text).",
+          MovedVector<ProposedMedication>(ImipenemRelebactam())));
 }
 
 }  // namespace cds::engine::rules::resistance
