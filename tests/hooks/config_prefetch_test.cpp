@@ -19,17 +19,25 @@ CommandLineResult ParseArgs(std::vector<std::string> args, ServerConfig& config)
   return ParseCommandLine(static_cast<int>(args.size()), argv.data(), config);
 }
 
+// ValidateConfig also wants a trusted issuer unless auth is disabled; these tests are about
+// the prefetch section, so they disable auth.
+ServerConfig NoAuthConfig() {
+  ServerConfig c = DefaultConfig();
+  c.auth.disabled = true;
+  return c;
+}
+
 TEST(PrefetchConfigTest, Defaults) {
-  const ServerConfig c = DefaultConfig();
+  const ServerConfig c = NoAuthConfig();
   EXPECT_EQ(c.prefetch.budget, 2s);
   EXPECT_EQ(c.prefetch.page_limit, 5u);
   EXPECT_EQ(c.prefetch.max_response_bytes, 8u * 1024 * 1024);
   EXPECT_TRUE(c.prefetch.fhir_allow.empty());
-  EXPECT_FALSE(ValidateConfig(c).has_value());
+  EXPECT_EQ(ValidateConfig(c), std::nullopt);
 }
 
 TEST(PrefetchConfigTest, FileKeys) {
-  ServerConfig c = DefaultConfig();
+  ServerConfig c = NoAuthConfig();
   const auto error = ApplyConfigText(R"({
     "prefetch": {
       "budget_ms": 750,
@@ -45,7 +53,7 @@ TEST(PrefetchConfigTest, FileKeys) {
   EXPECT_EQ(c.prefetch.max_response_bytes, 65536u);
   EXPECT_EQ(c.prefetch.fhir_allow, (std::vector<std::string>{"https://fhir.hospital.example/r4",
                                                              "https://ehr.example.org"}));
-  EXPECT_FALSE(ValidateConfig(c).has_value());
+  EXPECT_EQ(ValidateConfig(c), std::nullopt);
 }
 
 TEST(PrefetchConfigTest, UnknownKeysAndWrongTypesAreErrors) {

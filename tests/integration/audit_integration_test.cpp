@@ -405,8 +405,9 @@ TEST(AdminRoutes, AVerifiedClientCertificateIsACredentialWhenAllowed) {
 
 TEST(AdminRoutes, AShortTokenFileStopsStartUp) {
   const std::string file = WriteTempFile("short-token", "abc\n");
-  const auto run = RunCommand(std::string(SERVER_BINARY) + " --port 0 --audit-db " +
-                              TempDbPath("short.db") + " --admin-token-file " + file + " 2>&1");
+  const auto run =
+      RunCommand(std::string(SERVER_BINARY) + " --port 0 --insecure-no-auth --audit-db " +
+                 TempDbPath("short.db") + " --admin-token-file " + file + " 2>&1");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find("shorter than 32 characters"), std::string::npos) << run.output;
 }

@@ -37,10 +37,6 @@ constexpr const char* kUnauthorizedBody =
 
 std::string NodeDir() { return std::string(CDS_SOURCE_DIR) + "/tests/node/jose"; }
 
-std::string SandboxRequest() {
-  return ReadFile(std::string(TEST_DATA_DIR) + "/hooks/requests/sandbox-order-select.valid.json");
-}
-
 // A child process (the Node JWKS server) that prints "listening on https://localhost:PORT".
 class NodeProcess {
  public:
@@ -90,7 +86,8 @@ struct Reply {
 };
 
 Reply Call(int port, const std::string& target, const std::string& token,
-           const std::string& body = SandboxRequest(), http::verb method = http::verb::post) {
+           const std::string& body = CompleteSandboxRequest(),
+           http::verb method = http::verb::post) {
   TlsClient client;
   Reply reply;
   if (auto ec = client.Connect(port)) {

@@ -19,20 +19,6 @@ using namespace std::chrono_literals;
 constexpr const char* kSelect = "/cds-services/antimicrobial-stewardship-order-select";
 constexpr const char* kSign = "/cds-services/antimicrobial-stewardship-order-sign";
 
-std::string SandboxRequest() {
-  return ReadFile(std::string(TEST_DATA_DIR) + "/hooks/requests/sandbox-order-select.valid.json");
-}
-
-// The Sandbox capture with every prefetch key answered `null` (no data), so the service has
-// nothing to fetch and answers 200 whatever its fhirServer.
-std::string CompleteSandboxRequest() {
-  std::string body = SandboxRequest();
-  body.insert(1, R"("prefetch":{"patient":null,"encounter":null,"medicationRequests":null,)"
-                 R"("medicationStatements":null,"medicationAdministrations":null,)"
-                 R"("labObservations":null,"conditions":null,"microbiologyReports":null},)");
-  return body;
-}
-
 struct CurlResult {
   int status = 0;
   std::string headers;  // of the final response, lower-cased names

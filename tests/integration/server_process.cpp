@@ -65,6 +65,18 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+std::string SandboxRequest() {
+  return ReadFile(std::string(TEST_DATA_DIR) + "/hooks/requests/sandbox-order-select.valid.json");
+}
+
+std::string CompleteSandboxRequest() {
+  std::string body = SandboxRequest();
+  body.insert(1, R"("prefetch":{"patient":null,"encounter":null,"medicationRequests":null,)"
+                 R"("medicationStatements":null,"medicationAdministrations":null,)"
+                 R"("labObservations":null,"conditions":null,"microbiologyReports":null},)");
+  return body;
+}
+
 std::string CertPath(const std::string& name) { return std::string(CERTS_DIR) + "/" + name; }
 
 ServerProcess::ServerProcess(std::vector<std::string> args, ServerAuth auth) {

@@ -23,6 +23,14 @@ std::string WriteTempFile(const std::string& name, const std::string& text);
 /// Reads a whole file ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
 
+/// The request the CDS Hooks Sandbox sends (tests/data/hooks/requests), which has no prefetch
+/// and a plain-http fhirServer: the service must fetch and so answers 412.
+std::string SandboxRequest();
+
+/// The same request with every prefetch key answered `null` (no data), so the service has
+/// nothing to fetch and answers 200 whatever its fhirServer.
+std::string CompleteSandboxRequest();
+
 /// Whether a test server checks EHR JWTs. Most suites test other things and run with
 /// `--insecure-no-auth`; the auth tests configure trusted issuers in `args`.
 enum class ServerAuth { kDisabled, kAsConfigured };
