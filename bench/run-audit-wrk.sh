@@ -31,7 +31,7 @@ declare -A url
 start() {  # name args...
   local name=$1
   shift
-  build/cds-hooks-server --port 0 "$@" >"$work/$name.out" 2>"bench/results/server-$name.log" &
+  build/cds-hooks-server --port 0 --insecure-no-auth "$@" >"$work/$name.out" 2>"bench/results/server-$name.log" &
   pids+=($!)
   for _ in $(seq 100); do grep -q '^listening on https' "$work/$name.out" && break; sleep 0.1; done
   url[$name]=$(sed -n 's/^listening on //p' "$work/$name.out" | head -1)

@@ -28,7 +28,8 @@ start() {  # binary log → sets $base
   rm -f "$out"
   [[ -n "$base" ]] || { echo "$1 did not start" >&2; exit 1; }
 }
-start build/cds-hooks-server server.log
+# Authentication off: this measures the decision path (bench/run-jwt-wrk.sh measures tokens).
+SERVER_ARGS="--insecure-no-auth ${SERVER_ARGS:-}" start build/cds-hooks-server server.log
 server_base=$base
 start build/cds_baseline_server baseline.log
 baseline_base=$base

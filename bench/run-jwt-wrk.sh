@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Hook throughput with JWT authentication on, every call carrying its own fresh token (signed
+# beforehand with jose, so no replay), ES384 and RS384, audit on: wrk over HTTPS keep-alive
+# against the Release server, with `openssl speed` for the raw verify rate measured in the same
+# run (the bound for ES384). Usage: bench/run-jwt-wrk.sh [seconds] [connections]
+# Prints a Markdown table for docs/performance.md. Not a test: figures depend on the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-5}
+connections=${2:-32}
+threads=${WRK_THREADS:-2}
+export WRK_THREADS=$threads
+
+tools/ensure-deps.sh wrk nodejs
+certs/make-dev-certs.sh
+if [[ ! -d tests/node/stress/node_modules ]]; then
+  (cd tests/node/stress && npm ci --no-audit --no-fund --loglevel=error)
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)" --target cds-hooks-server >/dev/null
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+public=https://cds.bench.test
+path=/cds-services/antimicrobial-stewardship-order-select
+iss=https://bench-ehr.test
+echo '{"limits": {"issuer_requests_per_second": 0}}' > "$work/config.jsonc"
+
+echo "wrk -t$threads -c$connections -d${seconds}s, HTTPS keep-alive, a fresh token per call, audit on, $(nproc) cores, $(date -u +%F)"
+echo
+echo "| alg | req/s | p50 ms | p99 ms | errors | non-2xx |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+# "none": the same server and body with authentication off, the same run's reference.
+for alg in none ES384 RS384; do
+  mkdir -p "$work/$alg"
+  if [[ $alg == none ]]; then
+    auth=(--insecure-no-auth)
+    script=bench/order-select.lua
+  else
+    case $alg in ES384) count=${ES_TOKENS:-20000} ;; RS384) count=${RS_TOKENS:-150000} ;; esac
+    node tests/node/stress/bench-tokens.mjs "$work/$alg" "$alg" "$count" "$public$path" "$iss"
+    auth=(--trust-issuer "$iss=$work/$alg/jwks.json")
+    script=bench/order-select-tokens.lua
+  fi
+  out="$work/$alg/server.out"
+  build/cds-hooks-server --port 0 --config "$work/config.jsonc" --public-base-url "$public" \
+    "${auth[@]}" --audit-db "$work/$alg/audit.db" >"$out" 2>"$work/$alg/server.log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q '^listening on https' "$out" && break; sleep 0.1; done
+  base=$(sed -n 's/^listening on //p' "$out" | head -1)
+  [[ -n "$base" ]] || { echo "server did not start" >&2; cat "$work/$alg/server.log" >&2; exit 1; }
+  line=$(CDS_BENCH_TOKENS="$work/$alg/tokens.txt" wrk -t"$threads" -c"$connections" \
+         -d"${seconds}s" --latency -s "$script" "$base$path" | grep '^RESULT')
+  echo "$line" | awk -v name="$alg" '{
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "| %s | %s | %s | %s | %s | %s |\n", name, v["rps"], v["p50_ms"], v["p99_ms"], v["errors"], v["non2xx"]
+  }'
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+done
+echo
+echo "openssl speed -seconds 2 ecdsap384 rsa2048 (same run, one core):"
+openssl speed -seconds 2 ecdsap384 rsa2048 2>/dev/null | grep -E 'ecdsa \(nistp384\)|^rsa 2048'
