@@ -413,6 +413,13 @@ void SpoolingSink::StartReplay(std::unique_lock<std::mutex>& lock) {
     if (lines[i].record) submit.emplace_back(i, std::move(*lines[i].record));
   }
   lock.lock();
+  if (lines.empty()) {
+    // The spool could not be read: try again later rather than spin.
+    in_flight_ = false;
+    counters_.last_error = "cannot read the audit spool: " + ErrnoText(errno);
+    Backoff(true);
+    return;
+  }
   flight_status_.assign(lines.size(), CommitStatus{});
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (!lines[i].record.has_value() && lines[i].bytes > 0) {
