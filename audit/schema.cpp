@@ -116,7 +116,21 @@ CREATE INDEX feedback_unknown ON feedback (unknown_card, received_ms);
 CREATE INDEX cards_outcome ON cards (outcome, received_ms);
 )sql";
 
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kV1, kV2};
+// Version 3 (issue 8): records replayed from the spool file (audit.on_failure = spool) are
+// written at most once: each carries a key, recorded in the same transaction as its rows. The
+// probe row is what a health probe rewrites to learn whether commits succeed again.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE spool_applied (
+  key TEXT PRIMARY KEY,
+  applied_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE health_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  checked_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

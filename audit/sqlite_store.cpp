@@ -19,7 +19,6 @@ namespace {
 
 using sql::Stmt;
 
-constexpr int kBusyTimeoutMs = 5000;
 constexpr std::int64_t kPurgeChunk = 2000;
 constexpr char kListSeparator = '\x1f';  // ASCII unit separator: never in a JSON-sourced id
 
@@ -70,13 +69,14 @@ std::optional<std::string> PrepareFile(const std::string& path, bool create) {
   return std::nullopt;
 }
 
-Result<sql::DbPtr> OpenConnection(const std::string& path, Synchronous synchronous) {
+Result<sql::DbPtr> OpenConnection(const std::string& path, Synchronous synchronous,
+                                  std::chrono::milliseconds busy_timeout) {
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   sql::DbPtr db(raw);
   if (rc != SQLITE_OK) return StoreError{sql::Message(db.get(), "open " + path)};
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
   sqlite3_extended_result_codes(db.get(), 1);
   {
     Stmt wal(db.get(), "PRAGMA journal_mode=WAL");
@@ -304,7 +304,7 @@ class ReadTransaction {
 struct SqliteAuditStore::Writer {
   sql::DbPtr db;
   Stmt insert_call, insert_order, insert_card, insert_evidence, insert_suggestion, find_card,
-      insert_feedback, update_outcome;
+      insert_feedback, update_outcome, find_key, insert_key, probe;
 
   explicit Writer(sql::DbPtr connection) : db(std::move(connection)) {
     sqlite3* d = db.get();
@@ -343,11 +343,48 @@ struct SqliteAuditStore::Writer {
                           "UPDATE cards SET outcome = ?, outcome_ms = ? "
                           "WHERE id = ? AND (outcome_ms IS NULL OR outcome_ms <= ?)",
                           true);
+    find_key = Stmt(d, "SELECT 1 FROM spool_applied WHERE key = ?", true);
+    insert_key = Stmt(d, "INSERT INTO spool_applied (key, applied_ms) VALUES (?, ?)", true);
+    probe = Stmt(d, "INSERT OR REPLACE INTO health_probe (id, checked_ms) VALUES (1, ?)", true);
   }
 
   [[nodiscard]] bool ok() const {
     return insert_call.ok() && insert_order.ok() && insert_card.ok() && insert_evidence.ok() &&
-           insert_suggestion.ok() && find_card.ok() && insert_feedback.ok() && update_outcome.ok();
+           insert_suggestion.ok() && find_card.ok() && insert_feedback.ok() &&
+           update_outcome.ok() && find_key.ok() && insert_key.ok() && probe.ok();
+  }
+
+  static std::int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // A replayed record's key: true in *seen when it was committed before (skip the record);
+  // otherwise the key is inserted (in the record's transaction).
+  std::optional<std::string> ClaimKey(const std::string& key, bool* seen) {
+    *seen = false;
+    if (key.empty()) return std::nullopt;
+    find_key.Reset();
+    find_key.Bind(1, key);
+    const int rc = find_key.Step();
+    find_key.Reset();
+    if (rc == SQLITE_ROW) {
+      *seen = true;
+      return std::nullopt;
+    }
+    if (rc != SQLITE_DONE) return sql::Message(db.get(), "find spool key");
+    insert_key.Reset();
+    insert_key.Bind(1, key).Bind(2, NowMs());
+    if (!insert_key.Run()) return sql::Message(db.get(), "insert spool key");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> Probe() {
+    probe.Reset();
+    probe.Bind(1, NowMs());
+    if (!probe.Run()) return sql::Message(db.get(), "probe");
+    return std::nullopt;
   }
 
   std::optional<std::string> Write(const CallRecord& r) {
@@ -437,12 +474,12 @@ Result<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(SqliteOptions o
   if (auto error = PrepareFile(options.path, options.create)) return StoreError{*error};
   std::unique_ptr<SqliteAuditStore> store(new SqliteAuditStore(std::move(options)));
   const SqliteOptions& o = store->options_;
-  auto write_db = OpenConnection(o.path, o.synchronous);
+  auto write_db = OpenConnection(o.path, o.synchronous, o.busy_timeout);
   if (!write_db) return write_db.error();
   if (auto error = Migrate(write_db.value().get())) {
     return StoreError{o.path + ": " + *error};
   }
-  auto read_db = OpenConnection(o.path, o.synchronous);
+  auto read_db = OpenConnection(o.path, o.synchronous, o.busy_timeout);
   if (!read_db) return read_db.error();
   store->read_db_ = std::move(read_db).value();
   if (o.start_writer) {
@@ -489,12 +526,22 @@ void SqliteAuditStore::Enqueue(Item item) {
 }
 
 void SqliteAuditStore::RecordCall(CallRecord record, CommitDone done) {
-  Enqueue(CallItem{std::move(record), std::move(done)});
+  Enqueue(CallItem{std::move(record), std::move(done), {}});
 }
 
 void SqliteAuditStore::RecordFeedback(FeedbackBatch batch, CommitDone done) {
-  Enqueue(FeedbackItem{std::move(batch), std::move(done)});
+  Enqueue(FeedbackItem{std::move(batch), std::move(done), {}});
 }
+
+void SqliteAuditStore::ReplayCall(std::string key, CallRecord record, CommitDone done) {
+  Enqueue(CallItem{std::move(record), std::move(done), std::move(key)});
+}
+
+void SqliteAuditStore::ReplayFeedback(std::string key, FeedbackBatch batch, CommitDone done) {
+  Enqueue(FeedbackItem{std::move(batch), std::move(done), std::move(key)});
+}
+
+void SqliteAuditStore::Probe(CommitDone done) { Enqueue(ProbeItem{std::move(done)}); }
 
 void SqliteAuditStore::PurgeExpired(std::function<void(Result<PurgeResult>)> done) {
   Enqueue(PurgeItem{std::move(done)});
@@ -584,8 +631,14 @@ void SqliteAuditStore::CommitBatch(std::vector<Item>& batch) {
   sqlite3* db = writer_->db.get();
   std::vector<CommitStatus> status(batch.size());
   const auto apply = [&](std::size_t i) -> std::optional<std::string> {
-    if (auto* c = std::get_if<CallItem>(&batch[i])) return writer_->Write(c->record);
+    bool seen = false;
+    if (auto* c = std::get_if<CallItem>(&batch[i])) {
+      if (auto e = writer_->ClaimKey(c->key, &seen); e || seen) return e;
+      return writer_->Write(c->record);
+    }
+    if (std::holds_alternative<ProbeItem>(batch[i])) return writer_->Probe();
     auto& f = std::get<FeedbackItem>(batch[i]);
+    if (auto e = writer_->ClaimKey(f.key, &seen); e || seen) return e;
     return writer_->Write(f.batch, status[i].unknown_cards);
   };
   // All items in one transaction; if anything fails, each item alone, so that one bad item

@@ -41,6 +41,8 @@ struct SqliteOptions {
   std::size_t max_batch = 512;                                        // items per group commit
   bool start_writer = true;  // false: read/export/purge only (the CLI); Record* then fail
   bool create = true;        // false: a missing file is an error (the CLI)
+  // How long a commit waits for a lock another connection holds before it fails (SQLITE_BUSY).
+  std::chrono::milliseconds busy_timeout{5000};
 };
 
 class SqliteAuditStore final : public AuditSink, public AuditStore {
@@ -60,6 +62,9 @@ class SqliteAuditStore final : public AuditSink, public AuditStore {
   void RecordCall(CallRecord record, CommitDone done) override;
   void RecordFeedback(FeedbackBatch batch, CommitDone done) override;
   void PurgeExpired(std::function<void(Result<PurgeResult>)> done) override;
+  void ReplayCall(std::string key, CallRecord record, CommitDone done) override;
+  void ReplayFeedback(std::string key, FeedbackBatch batch, CommitDone done) override;
+  void Probe(CommitDone done) override;
 
   // AuditStore.
   Result<Page<CallRow>> Calls(const Filter& filter, const PageRequest& page) override;
@@ -89,15 +94,20 @@ class SqliteAuditStore final : public AuditSink, public AuditStore {
   struct CallItem {
     CallRecord record;
     CommitDone done;
+    std::string key;  // replayed from a spool: written once per key
   };
   struct FeedbackItem {
     FeedbackBatch batch;
+    CommitDone done;
+    std::string key;
+  };
+  struct ProbeItem {
     CommitDone done;
   };
   struct PurgeItem {
     std::function<void(Result<PurgeResult>)> done;
   };
-  using Item = std::variant<CallItem, FeedbackItem, PurgeItem>;
+  using Item = std::variant<CallItem, FeedbackItem, PurgeItem, ProbeItem>;
   struct Writer;  // the write connection and its prepared statements
   struct Purging {
     PurgeResult result;

@@ -35,6 +35,26 @@ struct PurgeResult {
   std::int64_t feedback = 0;  // feedback items (linked or not)
 };
 
+/// What /readyz and the metrics report about the audit trail (issue 8).
+enum class AuditState {
+  kOk,        // commits succeed (or none was tried yet)
+  kSpooling,  // fail open: commits failed, records wait in the spool file for replay
+  kFailing,   // calls are answered 503: commits fail (fail closed) or the spool refuses records
+};
+[[nodiscard]] const char* ToString(AuditState state) noexcept;
+
+struct AuditHealth {
+  AuditState state = AuditState::kOk;
+  bool spool_enabled = false;         // audit.on_failure = spool
+  std::uint64_t spooled_records = 0;  // in the spool now, waiting for replay
+  std::uint64_t spool_bytes = 0;      // the spool file's size
+  std::uint64_t spooled_total = 0;    // records ever written to the spool (since start)
+  std::uint64_t replayed_total = 0;   // records replayed from the spool into the store
+  std::uint64_t spool_refused = 0;    // records refused by a full or failing spool (503)
+  std::uint64_t commit_failures = 0;  // failed commits of the store (since start)
+  std::string last_error;             // the last commit error ("" none; never sent to clients)
+};
+
 class AuditSink {
  public:
   virtual ~AuditSink() = default;
@@ -47,6 +67,23 @@ class AuditSink {
   /// Deletes what is older than the retention period now (besides the periodic purge).
   /// `done` runs on the writer thread.
   virtual void PurgeExpired(std::function<void(Result<PurgeResult>)> done) = 0;
+
+  // Issue 8: the audit failure policy (spooling_sink.hpp wraps a sink with these).
+  /// Replays a record spooled while commits failed: committed at most once per `key` (a key
+  /// already committed is skipped and reported ok). A sink that cannot deduplicate fails it.
+  virtual void ReplayCall(std::string key, CallRecord record, CommitDone done) {
+    (void)key, (void)record;
+    done(CommitStatus{false, "this audit sink cannot replay", 0});
+  }
+  virtual void ReplayFeedback(std::string key, FeedbackBatch batch, CommitDone done) {
+    (void)key, (void)batch;
+    done(CommitStatus{false, "this audit sink cannot replay", 0});
+  }
+  /// A commit that records nothing but needs what a record needs (the write lock, a disk
+  /// write): tells whether commits succeed again. Same `done` contract.
+  virtual void Probe(CommitDone done) { done(CommitStatus{}); }
+  /// The sink's state for /readyz and the metrics.
+  [[nodiscard]] virtual AuditHealth Health() const { return {}; }
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -302,7 +302,11 @@ Handlers RootHandlers(ServerConfig& c) {
                          {"db_file", String(c.audit.db_file)},
                          {"retention_days", Unsigned(c.audit.retention_days, 36500)},
                          {"synchronous", String(c.audit.synchronous)},
-                         {"max_batch", Unsigned(c.audit.max_batch, 100000)}};
+                         {"max_batch", Unsigned(c.audit.max_batch, 100000)},
+                         {"on_failure", String(c.audit.on_failure)},
+                         {"spool_file", String(c.audit.spool_file)},
+                         {"spool_max_bytes", Unsigned(c.audit.spool_max_bytes, 1ULL << 40)},
+                         {"busy_timeout_ms", Unsigned(c.audit.busy_timeout_ms, 600'000)}};
        })},
       {"admin", Object([&c] {
          return Handlers{{"token_file", String(c.admin.token_file)},
@@ -466,6 +470,12 @@ Options (override the config file, which overrides the defaults):
   --allow-http-fhir      allow http:// FHIR server URLs (development only; warns)
   --audit-db FILE        audit trail database (SQLite; default var/audit.db)
   --no-audit             record nothing (benchmarks and development only; warns)
+  --audit-on-failure fail_closed|spool
+                         when an audit commit fails (disk full, database locked): answer 503
+                         (fail_closed, the default), or spool the record to a local file,
+                         answer 200 and replay it into the store later (spool; /readyz warns)
+  --audit-spool-file FILE  the spool (default: next to --audit-db, var/audit.spool.ndjson)
+  --audit-busy-timeout-ms N  how long a commit waits for a database lock (default 5000)
   --admin-token-file FILE  bearer token for the admin routes (/admin/); without it (or
                          admin.client_cert) the admin routes answer 404
   --help                 print this help and exit
@@ -528,6 +538,9 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--now",
                                                              "--fhir-ca",
                                                              "--audit-db",
+                                                             "--audit-on-failure",
+                                                             "--audit-spool-file",
+                                                             "--audit-busy-timeout-ms",
                                                              "--admin-token-file",
                                                              "--fhir-allow",
                                                              "--prefetch-budget-ms",
@@ -566,6 +579,15 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.fhir_client.ca_file = value;
     } else if (opt == "--audit-db") {
       config.audit.db_file = value;
+    } else if (opt == "--audit-on-failure") {
+      config.audit.on_failure = value;
+    } else if (opt == "--audit-spool-file") {
+      config.audit.spool_file = value;
+    } else if (opt == "--audit-busy-timeout-ms") {
+      if (!ParseUnsigned(value, 600'000, number)) {
+        return {CommandLineAction::kRun, "bad --audit-busy-timeout-ms"};
+      }
+      config.audit.busy_timeout_ms = static_cast<std::uint32_t>(number);
     } else if (opt == "--admin-token-file") {
       config.admin.token_file = value;
     } else if (opt == "--now") {
@@ -593,6 +615,12 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
     }
   }
   return {CommandLineAction::kRun, ""};
+}
+
+std::string AuditSpoolFile(const AuditConfig& audit) {
+  if (!audit.spool_file.empty()) return audit.spool_file;
+  const std::filesystem::path db(audit.db_file);
+  return (db.parent_path() / (db.stem().string() + ".spool.ndjson")).string();
 }
 
 std::optional<std::string> ValidateConfig(const ServerConfig& c) {
@@ -647,6 +675,16 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
     return "audit.synchronous must be full or normal";
   }
   if (c.audit.max_batch == 0) return "audit.max_batch must be at least 1";
+  if (c.audit.on_failure != "fail_closed" && c.audit.on_failure != "spool") {
+    return "audit.on_failure must be fail_closed or spool";
+  }
+  if (c.audit.on_failure == "spool" && c.audit.spool_max_bytes < 4096) {
+    return "audit.spool_max_bytes must be at least 4096";
+  }
+  if (c.audit.enabled && c.audit.on_failure == "spool" &&
+      AuditSpoolFile(c.audit) == c.audit.db_file) {
+    return "audit.spool_file must differ from audit.db_file";
+  }
   if (c.admin.client_cert && c.tls.client_ca_file.empty()) {
     return "admin.client_cert needs tls.client_ca_file";
   }

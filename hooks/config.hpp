@@ -120,7 +120,15 @@ struct AuditConfig {
   std::uint32_t retention_days = 365;    // purged daily and on demand (POST /admin/api/purge)
   std::string synchronous = "full";      // full | normal (normal: a power loss may lose commits)
   std::uint32_t max_batch = 512;         // items per group commit
+  // Issue 8: when a commit fails (disk full, database locked).
+  std::string on_failure = "fail_closed";  // fail_closed (503) | spool (fail open, see below)
+  std::string spool_file;  // spool: the NDJSON spool; "" = next to db_file (var/audit.spool.ndjson)
+  std::uint64_t spool_max_bytes = 256ULL << 20;  // past it a record is refused (503)
+  std::uint32_t busy_timeout_ms = 5000;          // wait for a lock another connection holds
 };
+
+/// The spool file `audit` uses: spool_file, or "<db_file's directory>/<stem>.spool.ndjson".
+[[nodiscard]] std::string AuditSpoolFile(const AuditConfig& audit);
 
 /// Admin routes (/admin/: the review page and its JSON API).
 struct AdminConfig {

@@ -326,11 +326,28 @@ HttpResponse Router::Health(const HttpRequest& request, bool readiness) const {
     return JsonResponse(http::status::service_unavailable, request.version(),
                         R"({"status":"draining"})");
   }
-  if (!authenticator_) {
-    return JsonResponse(http::status::ok, request.version(),
-                        R"({"status":"ready","warnings":["authentication disabled"]})");
+  // The audit failure policy (issue 8): commits failing with fail_closed (or a full spool)
+  // answer every call 503, so the instance is not ready; a spool in use is a warning.
+  std::string audit_fields;
+  std::string warnings;
+  if (audit_) {
+    const audit::AuditHealth health = audit_->Health();
+    if (health.state != audit::AuditState::kOk) {
+      audit_fields = std::string(R"(,"audit":{"state":")") + audit::ToString(health.state) +
+                     R"(","spooledRecords":)" + std::to_string(health.spooled_records) + "}";
+    }
+    if (health.state == audit::AuditState::kFailing) {
+      return JsonResponse(http::status::service_unavailable, request.version(),
+                          R"({"status":"audit unavailable")" + audit_fields + "}");
+    }
+    if (health.state == audit::AuditState::kSpooling) warnings = R"("audit spooling")";
   }
-  return JsonResponse(http::status::ok, request.version(), R"({"status":"ready"})");
+  if (!authenticator_) {
+    warnings += std::string(warnings.empty() ? "" : ",") + R"("authentication disabled")";
+  }
+  if (!warnings.empty()) warnings = R"(,"warnings":[)" + warnings + "]";
+  return JsonResponse(http::status::ok, request.version(),
+                      R"({"status":"ready")" + warnings + audit_fields + "}");
 }
 
 void Router::Resume(CallPtr call, void (Router::*step)(CallPtr) const) const {

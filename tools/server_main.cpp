@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "audit/schema.hpp"
+#include "audit/spooling_sink.hpp"
 #include "audit/sqlite_store.hpp"
 #include "engine/rule_set.hpp"
 #include "engine/rules/catalogue.hpp"
@@ -45,6 +46,7 @@ std::shared_ptr<cds::audit::SqliteAuditStore> OpenAudit(const cds::hooks::Server
                                                              : cds::audit::Synchronous::kFull;
   options.retention_days = static_cast<int>(config.audit.retention_days);
   options.max_batch = config.audit.max_batch;
+  options.busy_timeout = std::chrono::milliseconds(config.audit.busy_timeout_ms);
   auto store = cds::audit::SqliteAuditStore::Open(options);
   if (!store) throw std::runtime_error("audit trail: " + store.error().message);
   LogLine(LogLevel::kInfo, "audit trail opened")
@@ -53,6 +55,30 @@ std::shared_ptr<cds::audit::SqliteAuditStore> OpenAudit(const cds::hooks::Server
       .Str("synchronous", config.audit.synchronous)
       .Int("retention_days", options.retention_days);
   return std::shared_ptr<cds::audit::SqliteAuditStore>(std::move(store).value());
+}
+
+// The audit failure policy (issue 8) around the store: what the router writes to.
+std::shared_ptr<cds::audit::SpoolingSink> OpenPolicy(
+    const cds::hooks::ServerConfig& config, std::shared_ptr<cds::audit::SqliteAuditStore> store) {
+  if (!store) return nullptr;
+  cds::audit::SpoolOptions options;
+  const bool spool = config.audit.on_failure == "spool";
+  options.policy =
+      spool ? cds::audit::FailurePolicy::kSpool : cds::audit::FailurePolicy::kFailClosed;
+  options.path = cds::hooks::AuditSpoolFile(config.audit);
+  options.max_bytes = config.audit.spool_max_bytes;
+  auto sink = cds::audit::SpoolingSink::Open(std::move(store), options);
+  if (!sink) throw std::runtime_error("audit spool: " + sink.error().message);
+  const cds::audit::AuditHealth health = sink.value()->Health();
+  LogLine line(LogLevel::kInfo, "audit failure policy");
+  line.Str("on_failure", config.audit.on_failure)
+      .Int("busy_timeout_ms", config.audit.busy_timeout_ms);
+  if (spool) {
+    line.Str("spool_file", options.path)
+        .Int("spool_max_bytes", static_cast<std::int64_t>(options.max_bytes))
+        .Int("spooled_records", static_cast<std::int64_t>(health.spooled_records));
+  }
+  return std::shared_ptr<cds::audit::SpoolingSink>(std::move(sink).value());
 }
 
 int Serve(const cds::hooks::ServerConfig& config) {
@@ -152,7 +178,8 @@ int Serve(const cds::hooks::ServerConfig& config) {
       std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
                                            std::move(engine), std::move(prefetch), authenticator);
   const std::shared_ptr<cds::audit::SqliteAuditStore> audit = OpenAudit(config);
-  router->SetAuditSink(audit);
+  const std::shared_ptr<cds::audit::SpoolingSink> audit_sink = OpenPolicy(config, audit);
+  router->SetAuditSink(audit_sink);
   cds::hooks::AdminCredential admin_credential;
   if (!config.admin.token_file.empty()) {
     if (auto error =
@@ -209,6 +236,13 @@ int Serve(const cds::hooks::ServerConfig& config) {
   server.Run();
   // Commit what is queued while the router its completions call still exists.
   if (audit) {
+    // The spool first (its appends answer calls; a replay in flight finishes), then the store.
+    audit_sink->Close();
+    const cds::audit::AuditHealth health = audit_sink->Health();
+    if (health.spooled_records > 0) {
+      LogLine(LogLevel::kWarn, "audit spool not fully replayed: replayed at the next start")
+          .Int("spooled_records", static_cast<std::int64_t>(health.spooled_records));
+    }
     audit->Close();
     const auto stats = audit->stats();
     LogLine(LogLevel::kInfo, "audit trail closed")
@@ -224,6 +258,9 @@ int Serve(const cds::hooks::ServerConfig& config) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // A write past RLIMIT_FSIZE fails with EFBIG (an audit commit fails, the policy decides)
+  // instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   cds::hooks::ServerConfig config = cds::hooks::DefaultConfig();
   const auto cli = cds::hooks::ParseCommandLine(argc, argv, config);
   if (!cli.error.empty()) {

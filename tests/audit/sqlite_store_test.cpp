@@ -122,7 +122,7 @@ TEST(SqliteStoreTest, MigratesAVersion1DatabaseKeepingItsRows) {
 
   auto store = OpenStore(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(Count(path, "SELECT max(version) FROM schema_version"), 2);
+  EXPECT_EQ(Count(path, "SELECT max(version) FROM schema_version"), kSchemaVersion);
   auto calls = store->Calls({}, {});
   ASSERT_TRUE(calls);
   ASSERT_EQ(calls.value().items.size(), 1u);
