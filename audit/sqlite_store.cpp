@@ -330,7 +330,8 @@ struct SqliteAuditStore::Writer {
     insert_suggestion =
         Stmt(d, "INSERT INTO card_suggestions (card_id, position, uuid, label) VALUES (?, ?, ?, ?)",
              true);
-    find_card = Stmt(d, "SELECT id FROM cards WHERE uuid = ? ORDER BY id DESC LIMIT 1", true);
+    find_card =
+        Stmt(d, "SELECT id, rule_id FROM cards WHERE uuid = ? ORDER BY id DESC LIMIT 1", true);
     insert_feedback = Stmt(d,
                            "INSERT INTO feedback (received_ms, service, card_uuid, card_id, "
                            "outcome, accepted_suggestions, reason_system, reason_code, "
@@ -396,9 +397,11 @@ struct SqliteAuditStore::Writer {
     return std::nullopt;
   }
 
-  std::optional<std::string> Write(const FeedbackBatch& b, std::size_t& unknown) {
+  std::optional<std::string> Write(const FeedbackBatch& b, std::size_t& unknown,
+                                   std::vector<std::string>& rules) {
     sqlite3* d = db.get();
     unknown = 0;
+    rules.clear();
     for (const FeedbackRecord& item : b.items) {
       find_card.Reset();
       find_card.Bind(1, item.card_uuid);
@@ -406,6 +409,7 @@ struct SqliteAuditStore::Writer {
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql::Message(d, "find card");
       const std::optional<std::int64_t> card_id =
           rc == SQLITE_ROW ? std::optional<std::int64_t>(find_card.Int(0)) : std::nullopt;
+      rules.push_back(rc == SQLITE_ROW ? find_card.Text(1) : std::string());
       find_card.Reset();
       if (!card_id) ++unknown;
       Stmt& f = insert_feedback;
@@ -476,7 +480,7 @@ void SqliteAuditStore::Enqueue(Item item) {
     }
   }
   // No writer (read-only store) or stopping: fail at once rather than lose the item silently.
-  const CommitStatus failed{false, "the audit store is not accepting writes", 0};
+  const CommitStatus failed{false, "the audit store is not accepting writes", 0, {}, {}};
   std::visit(
       [&](auto& i) {
         if constexpr (std::is_same_v<std::decay_t<decltype(i)>, PurgeItem>) {
@@ -508,6 +512,11 @@ Millis SqliteAuditStore::RetentionCutoff() const {
 SqliteAuditStore::Stats SqliteAuditStore::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
+}
+
+std::size_t SqliteAuditStore::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 void SqliteAuditStore::WriterLoop() {
@@ -586,8 +595,9 @@ void SqliteAuditStore::CommitBatch(std::vector<Item>& batch) {
   const auto apply = [&](std::size_t i) -> std::optional<std::string> {
     if (auto* c = std::get_if<CallItem>(&batch[i])) return writer_->Write(c->record);
     auto& f = std::get<FeedbackItem>(batch[i]);
-    return writer_->Write(f.batch, status[i].unknown_cards);
+    return writer_->Write(f.batch, status[i].unknown_cards, status[i].feedback_rules);
   };
+  const auto began = std::chrono::steady_clock::now();
   // All items in one transaction; if anything fails, each item alone, so that one bad item
   // cannot fail the others.
   std::optional<std::string> error = sql::Exec(db, "BEGIN IMMEDIATE");
@@ -602,10 +612,13 @@ void SqliteAuditStore::CommitBatch(std::vector<Item>& batch) {
       if (!e) e = sql::Exec(db, "COMMIT");
       if (e) {
         (void)sql::Exec(db, "ROLLBACK");
-        status[i] = CommitStatus{false, "audit commit failed: " + *e, 0};
+        status[i] = CommitStatus{false, "audit commit failed: " + *e, 0, {}, {}};
       }
     }
   }
+  const auto commit_time = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - began);
+  for (CommitStatus& s : status) s.commit_time = commit_time;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     std::visit(
         [&](auto& item) {

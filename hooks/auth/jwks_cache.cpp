@@ -106,18 +106,23 @@ void JwksCache::Fetch(const std::string& jku) {
 void JwksCache::OnFetched(const std::string& jku, OutboundResponse response) {
   std::shared_ptr<const JwkSet> fetched;
   std::string problem;
+  std::string_view result = "ok";
   if (!response.ok()) {
     problem = std::string(FailureName(*response.failure)) + ": " + response.failure_detail;
+    result = FailureName(*response.failure);
   } else if (response.status != 200) {
     problem = "HTTP status " + std::to_string(response.status);
+    result = "http_error";
   } else {
     auto parsed = ParseJwkSet(response.body);
     if (!parsed) {
       problem = "not a JWK Set: " + parsed.error().message;
+      result = "invalid";
     } else {
       fetched = std::make_shared<const JwkSet>(std::move(parsed).value());
     }
   }
+  if (options_.on_fetch) options_.on_fetch(result);
   if (fetched) {
     LogLine line(LogLevel::kInfo, "jwks fetched");
     line.Str("iss", iss_)

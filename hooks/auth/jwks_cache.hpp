@@ -29,6 +29,10 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
     std::chrono::milliseconds fetch_timeout{5000};
     std::size_t max_bytes = 256 * 1024;
     std::function<Clock::time_point()> clock = [] { return Clock::now(); };  // tests
+    /// Told the result of each fetch: "ok", "http_error", "invalid" (not a JWK Set), or the
+    /// transport failure (same names as ToString(OutboundFailure)). Optional (the server's
+    /// metrics).
+    std::function<void(std::string_view result)> on_fetch;
   };
   using KeyDone = std::function<void(AuthResult<std::shared_ptr<const Jwk>>)>;
 
