@@ -484,7 +484,8 @@ void Router::Authenticate(CallPtr call) const {
   const std::string_view authorization = call->header[http::field::authorization];
   const std::string_view target = call->header.target();
   authenticator_->Authenticate(
-      authorization, target, now, [this, call](auth::AuthResult<auth::Principal> result) {
+      authorization, target, now,
+      [this, call](auth::AuthResult<auth::Principal> result) {
         MarkStage(*call, Stage::kAuth);
         if (!result) {
           const auth::AuthFailure& f = result.error();
@@ -503,7 +504,8 @@ void Router::Authenticate(CallPtr call) const {
         call->principal.jti = result.value().jti;
         call->auth_principal.emplace(std::move(result).value());
         Resume(call, &Router::Authorized);
-      });
+      },
+      call->info->request_id);
 }
 
 // Step 1b: the issuer's request budget (token bucket), then the route's own steps.

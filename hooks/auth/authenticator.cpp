@@ -113,7 +113,8 @@ void Authenticator::SetAudienceBase(std::string base) {
 }
 
 void Authenticator::Authenticate(std::string_view authorization, std::string_view target,
-                                 std::chrono::sys_seconds now, Done done) const {
+                                 std::chrono::sys_seconds now, Done done,
+                                 std::string_view request_id) const {
   const std::string_view token = BearerToken(authorization);
   if (token.empty()) {
     return done(AuthFailure{AuthReason::kMissingToken,
@@ -172,7 +173,8 @@ void Authenticator::Authenticate(std::string_view authorization, std::string_vie
        who](AuthResult<std::shared_ptr<const Jwk>> key) mutable {
         if (!key) return done(AuthFailure{key.error().reason, who + ": " + key.error().detail});
         Finish(std::move(jwt), issuer, alg, std::move(key).value(), now, std::move(done));
-      });
+      },
+      request_id);
 }
 
 void Authenticator::Finish(std::shared_ptr<const Jwt> jwt, const TrustedIssuer& issuer,

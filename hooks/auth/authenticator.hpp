@@ -72,8 +72,10 @@ class Authenticator {
   /// Checks `authorization` (the header value, possibly empty) for a request to `target`
   /// (path and query as received). `done` runs exactly once: before this returns, or after a
   /// key-set fetch on the HTTP client's thread. Thread-safe.
+  /// `request_id` (optional) goes to the log lines of a key-set fetch this call starts.
   void Authenticate(std::string_view authorization, std::string_view target,
-                    std::chrono::sys_seconds now, Done done) const;
+                    std::chrono::sys_seconds now, Done done,
+                    std::string_view request_id = {}) const;
 
   [[nodiscard]] const std::vector<TrustedIssuer>& issuers() const noexcept { return issuers_; }
 

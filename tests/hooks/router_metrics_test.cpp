@@ -135,12 +135,12 @@ TEST_F(RouterMetricsTest, AServiceCallIsCountedTimedAndItsCardsCountedByRule) {
   for (std::string rule; std::getline(rules, rule, ',');) {
     EXPECT_THAT(text, HasSubstr("cds_cards_total{rule=\"" + rule + "\",indicator=\"")) << rule;
   }
-  const std::regex card_line(R"(cds_cards_total\{rule="[^"]+",indicator="(info|warning|critical)"\
-} (\d+))");
+  const std::regex card_line(
+      R"re(cds_cards_total\{rule="[^"]+",indicator="(info|warning|critical)"\} (\d+))re");
   for (std::sregex_iterator it(text.begin(), text.end(), card_line), end; it != end; ++it) {
-  cards += std::stod((*it)[2]);
-}
-EXPECT_EQ(cards, static_cast<double>(body["cards"].Size()));
+    cards += std::stod((*it)[2]);
+  }
+  EXPECT_EQ(cards, static_cast<double>(body["cards"].Size()));
 }
 
 TEST_F(RouterMetricsTest, FeedbackIsCountedByTheRuleOfItsCard) {
