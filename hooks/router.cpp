@@ -704,8 +704,9 @@ void Router::AnswerRecordedFeedback(CallPtr call) const {
     // card never issued) it is unknown.
     const auto& items = call->feedback->items;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const std::string_view rule =
-          i < call->commit.feedback_rules.size() ? call->commit.feedback_rules[i] : "";
+      const std::string_view rule = i < call->commit.feedback_rules.size()
+                                        ? std::string_view(call->commit.feedback_rules[i])
+                                        : std::string_view();
       metrics_->CountFeedback(
           items[i].outcome == FeedbackOutcome::kAccepted ? "accepted" : "overridden", rule);
     }

@@ -53,7 +53,8 @@ std::string FiringBody() {
 
 std::shared_ptr<ServiceMetrics> MakeMetrics() {
   std::vector<std::string> ids;
-  for (const auto& s : ServiceCatalog::Default().services()) ids.push_back(s.id);
+  const ServiceCatalog catalog = ServiceCatalog::Default();
+  for (const auto& s : catalog.services()) ids.push_back(s.id);
   return std::make_shared<ServiceMetrics>("test", "engine", ids);
 }
 
