@@ -558,13 +558,16 @@ void SqliteAuditStore::WriterLoop() {
           writes.push_back(std::move(item));
         }
       }
-      if (!writes.empty()) CommitBatch(writes);
-      lock.lock();
       if (!writes.empty()) {
+        // Counted before the completions run, so that whoever saw its `done` sees it counted.
+        lock.lock();
         ++stats_.commits;
         stats_.items += writes.size();
         stats_.largest_batch = std::max(stats_.largest_batch, writes.size());
+        lock.unlock();
+        CommitBatch(writes);
       }
+      lock.lock();
       continue;
     }
     if (purging) {
