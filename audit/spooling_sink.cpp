@@ -313,7 +313,8 @@ void SpoolingSink::WriteAppends(std::vector<Append>& appends) {
                  : FeedbackBatchToJson(std::get<FeedbackBatch>(appends[i].record));
     line += "}\n";
     if (size + buffer.size() + line.size() > options_.max_bytes) {
-      status[i] = CommitStatus{false, "audit spool full (" + std::to_string(size) + " bytes)", 0};
+      status[i] =
+          CommitStatus{false, "audit spool full (" + std::to_string(size) + " bytes)", 0, {}, {}};
       ++refused;
       continue;
     }
@@ -352,7 +353,8 @@ void SpoolingSink::WriteAppends(std::vector<Append>& appends) {
   }
   for (std::size_t i = 0; i < appends.size(); ++i) {
     CommitStatus s = status[i];
-    if (written[i]) s = write_error.empty() ? CommitStatus{} : CommitStatus{false, write_error, 0};
+    if (written[i])
+      s = write_error.empty() ? CommitStatus{} : CommitStatus{false, write_error, 0, {}, {}};
     try {
       appends[i].done(s);
     } catch (...) {

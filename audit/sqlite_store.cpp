@@ -330,7 +330,8 @@ struct SqliteAuditStore::Writer {
     insert_suggestion =
         Stmt(d, "INSERT INTO card_suggestions (card_id, position, uuid, label) VALUES (?, ?, ?, ?)",
              true);
-    find_card = Stmt(d, "SELECT id FROM cards WHERE uuid = ? ORDER BY id DESC LIMIT 1", true);
+    find_card =
+        Stmt(d, "SELECT id, rule_id FROM cards WHERE uuid = ? ORDER BY id DESC LIMIT 1", true);
     insert_feedback = Stmt(d,
                            "INSERT INTO feedback (received_ms, service, card_uuid, card_id, "
                            "outcome, accepted_suggestions, reason_system, reason_code, "
@@ -433,9 +434,11 @@ struct SqliteAuditStore::Writer {
     return std::nullopt;
   }
 
-  std::optional<std::string> Write(const FeedbackBatch& b, std::size_t& unknown) {
+  std::optional<std::string> Write(const FeedbackBatch& b, std::size_t& unknown,
+                                   std::vector<std::string>& rules) {
     sqlite3* d = db.get();
     unknown = 0;
+    rules.clear();
     for (const FeedbackRecord& item : b.items) {
       find_card.Reset();
       find_card.Bind(1, item.card_uuid);
@@ -443,6 +446,7 @@ struct SqliteAuditStore::Writer {
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql::Message(d, "find card");
       const std::optional<std::int64_t> card_id =
           rc == SQLITE_ROW ? std::optional<std::int64_t>(find_card.Int(0)) : std::nullopt;
+      rules.push_back(rc == SQLITE_ROW ? find_card.Text(1) : std::string());
       find_card.Reset();
       if (!card_id) ++unknown;
       Stmt& f = insert_feedback;
@@ -513,7 +517,7 @@ void SqliteAuditStore::Enqueue(Item item) {
     }
   }
   // No writer (read-only store) or stopping: fail at once rather than lose the item silently.
-  const CommitStatus failed{false, "the audit store is not accepting writes", 0};
+  const CommitStatus failed{false, "the audit store is not accepting writes", 0, {}, {}};
   std::visit(
       [&](auto& i) {
         if constexpr (std::is_same_v<std::decay_t<decltype(i)>, PurgeItem>) {
@@ -557,6 +561,11 @@ SqliteAuditStore::Stats SqliteAuditStore::stats() const {
   return stats_;
 }
 
+std::size_t SqliteAuditStore::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 void SqliteAuditStore::WriterLoop() {
   using Clock = std::chrono::steady_clock;
   const bool periodic = options_.purge_interval.count() > 0;
@@ -596,13 +605,16 @@ void SqliteAuditStore::WriterLoop() {
           writes.push_back(std::move(item));
         }
       }
-      if (!writes.empty()) CommitBatch(writes);
-      lock.lock();
       if (!writes.empty()) {
+        // Counted before the completions run, so that whoever saw its `done` sees it counted.
+        lock.lock();
         ++stats_.commits;
         stats_.items += writes.size();
         stats_.largest_batch = std::max(stats_.largest_batch, writes.size());
+        lock.unlock();
+        CommitBatch(writes);
       }
+      lock.lock();
       continue;
     }
     if (purging) {
@@ -639,8 +651,9 @@ void SqliteAuditStore::CommitBatch(std::vector<Item>& batch) {
     if (std::holds_alternative<ProbeItem>(batch[i])) return writer_->Probe();
     auto& f = std::get<FeedbackItem>(batch[i]);
     if (auto e = writer_->ClaimKey(f.key, &seen); e || seen) return e;
-    return writer_->Write(f.batch, status[i].unknown_cards);
+    return writer_->Write(f.batch, status[i].unknown_cards, status[i].feedback_rules);
   };
+  const auto began = std::chrono::steady_clock::now();
   // All items in one transaction; if anything fails, each item alone, so that one bad item
   // cannot fail the others.
   std::optional<std::string> error = sql::Exec(db, "BEGIN IMMEDIATE");
@@ -655,10 +668,13 @@ void SqliteAuditStore::CommitBatch(std::vector<Item>& batch) {
       if (!e) e = sql::Exec(db, "COMMIT");
       if (e) {
         (void)sql::Exec(db, "ROLLBACK");
-        status[i] = CommitStatus{false, "audit commit failed: " + *e, 0};
+        status[i] = CommitStatus{false, "audit commit failed: " + *e, 0, {}, {}};
       }
     }
   }
+  const auto commit_time = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - began);
+  for (CommitStatus& s : status) s.commit_time = commit_time;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     std::visit(
         [&](auto& item) {

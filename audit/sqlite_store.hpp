@@ -86,6 +86,8 @@ class SqliteAuditStore final : public AuditSink, public AuditStore {
     std::size_t largest_batch = 0;
   };
   [[nodiscard]] Stats stats() const;
+  /// Items queued for the writer and not yet taken into a commit (the metrics' queue depth).
+  [[nodiscard]] std::size_t queue_depth() const;
   [[nodiscard]] const SqliteOptions& options() const noexcept { return options_; }
   /// The instant before which rows are expired now.
   [[nodiscard]] Millis RetentionCutoff() const;

@@ -8,6 +8,7 @@
 //   worker thread, never on a server I/O thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,6 +26,10 @@ struct CommitStatus {
   bool ok = true;
   std::string error;              // when !ok: why (logged; never sent to a client)
   std::size_t unknown_cards = 0;  // feedback: items whose card uuid was never issued (flagged)
+  /// Feedback: the rule id of each item's card, in item order ("" for an unknown card).
+  std::vector<std::string> feedback_rules;
+  /// The writer's transaction that carried the item (write + commit); 0 when not measured.
+  std::chrono::microseconds commit_time{0};
 };
 using CommitDone = std::function<void(const CommitStatus&)>;
 
@@ -73,11 +78,11 @@ class AuditSink {
   /// already committed is skipped and reported ok). A sink that cannot deduplicate fails it.
   virtual void ReplayCall(std::string key, CallRecord record, CommitDone done) {
     (void)key, (void)record;
-    done(CommitStatus{false, "this audit sink cannot replay", 0});
+    done(CommitStatus{false, "this audit sink cannot replay", 0, {}, {}});
   }
   virtual void ReplayFeedback(std::string key, FeedbackBatch batch, CommitDone done) {
     (void)key, (void)batch;
-    done(CommitStatus{false, "this audit sink cannot replay", 0});
+    done(CommitStatus{false, "this audit sink cannot replay", 0, {}, {}});
   }
   /// A commit that records nothing but needs what a record needs (the write lock, a disk
   /// write): tells whether commits succeed again. Same `done` contract.

@@ -88,6 +88,8 @@ class AdminRoutes {
   AdminRoutes& operator=(const AdminRoutes&) = delete;
 
   [[nodiscard]] bool enabled() const noexcept { return credential_.configured(); }
+  /// The credential, for other routes behind it (GET /metrics).
+  [[nodiscard]] const AdminCredential& credential() const noexcept { return credential_; }
 
   /// The response (without the router's common headers) or the error for it.
   using Reply = std::function<void(Result<HttpResponse>)>;

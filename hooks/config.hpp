@@ -199,4 +199,8 @@ struct CommandLineResult {
 /// `--help` text.
 [[nodiscard]] std::string ServerUsage();
 
+/// The effective configuration as one JSON object, for the start-up log (config_json.cpp).
+/// Secrets are never included: key and token files appear by path only.
+[[nodiscard]] std::string EffectiveConfigJson(const ServerConfig& config);
+
 }  // namespace cds::hooks

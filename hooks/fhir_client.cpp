@@ -839,6 +839,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
     if (response.ok()) {
       if (!LogEnabled(LogLevel::kDebug)) return;
       LogLine(LogLevel::kDebug, "outbound fetch")
+          .Str("request_id", request_.request_id)
           .Str("method", http::to_string(method_))
           .Str("host", url_.host)
           .Int("port", url_.port)
@@ -851,6 +852,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
       return;
     }
     LogLine(LogLevel::kWarn, "outbound fetch failed")
+        .Str("request_id", request_.request_id)
         .Str("failure", ToString(*response.failure))
         .Str("detail", response.failure_detail)
         .Str("host", url_.host)

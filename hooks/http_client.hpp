@@ -28,6 +28,8 @@ struct OutboundRequest {
   /// otherwise non-public address is refused (kNotAllowed) before connecting. The caller sets it
   /// true only for URLs an operator listed explicitly.
   bool allow_private_address = false;
+  /// The id of the hook call this fetch serves, for the client's log lines; may be empty.
+  std::string request_id;
 };
 
 enum class OutboundFailure {

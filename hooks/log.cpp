@@ -127,4 +127,12 @@ LogLine& LogLine::Bool(std::string_view key, bool value) {
   return *this;
 }
 
+LogLine& LogLine::Json(std::string_view key, std::string_view json) {
+  if (impl_) {
+    impl_->Key(key);
+    impl_->writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  }
+  return *this;
+}
+
 }  // namespace cds::hooks

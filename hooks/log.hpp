@@ -30,6 +30,8 @@ class LogLine {
   LogLine& Int(std::string_view key, std::int64_t value);
   LogLine& Num(std::string_view key, double value);
   LogLine& Bool(std::string_view key, bool value);
+  /// `json` must be one complete, valid JSON value (written as is, not escaped).
+  LogLine& Json(std::string_view key, std::string_view json);
 
  private:
   struct Impl;

@@ -157,6 +157,7 @@ void ResolveState::OnPage(std::size_t index, OutboundResponse response) {
   KeyState& key = keys[index];
   PrefetchKeyReport& report = key.report;
   report.status = response.status;
+  if (!response.ok()) report.failure = std::string(ToString(*response.failure));
   report.latency = Millis(Clock::now() - start);
   if (!response.failure_detail.empty()) report.detail = response.failure_detail;
   const bool first = key.pages.empty();
@@ -245,6 +246,7 @@ void ResolveState::Finish(std::unique_lock<std::mutex>& lock) {
     PrefetchKeyReport report = key.report;
     if (!key.done && !report.skipped) {
       report.reason = "FHIR server timed out";
+      report.failure = "timeout";
       report.latency = result.latency;
       report.ok = !key.pages.empty();
       report.partial = report.ok;
@@ -350,7 +352,8 @@ PrefetchResolver::PrefetchResolver(std::shared_ptr<HttpClient> client,
 
 void PrefetchResolver::Resolve(const HookRequest& request, const ServiceDefinition& service,
                                std::chrono::sys_seconds now, const FhirServerAllowlist* allowlist,
-                               std::function<void(PrefetchOutcome)> done) const {
+                               std::function<void(PrefetchOutcome)> done,
+                               std::string request_id) const {
   const std::vector<const PrefetchTemplate*> missing = MissingPrefetchKeys(request, service);
   if (missing.empty()) return done(PrefetchOutcome{});
 
@@ -380,6 +383,7 @@ void PrefetchResolver::Resolve(const HookRequest& request, const ServiceDefiniti
   base.deadline = state->start + options_.budget;
   base.max_body_bytes = options_.max_response_bytes;
   base.allow_private_address = verdict.listed;
+  base.request_id = std::move(request_id);
   if (request.fhir_authorization) {
     base.authorization = "Bearer " + request.fhir_authorization->access_token;
   }

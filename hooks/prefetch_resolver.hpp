@@ -56,8 +56,9 @@ struct PrefetchKeyReport {
   bool skipped = false;  // optional and its template has no value in this call (no encounterId)
   unsigned status = 0;   // HTTP status of the last page, 0 when none
   unsigned pages = 0;
-  std::string reason;  // why it failed or is partial; empty when complete
-  std::string detail;  // transport detail for the log (host, errno text); may be empty
+  std::string reason;   // why it failed or is partial; empty when complete
+  std::string detail;   // transport detail for the log (host, errno text); may be empty
+  std::string failure;  // when no response came: ToString(OutboundFailure), or "timeout"
   std::chrono::milliseconds latency{};
 };
 
@@ -106,9 +107,10 @@ class PrefetchResolver {
   /// applies the configured one. Reads `request` only before returning; the outcome is for
   /// PrefetchOutcome::ApplyTo. `done` is called exactly once: before Resolve returns when
   /// nothing is fetched (complete prefetch, refused fhirServer), otherwise on a client thread.
+  /// `request_id` goes to the client's fetch log lines.
   void Resolve(const HookRequest& request, const ServiceDefinition& service,
                std::chrono::sys_seconds now, const FhirServerAllowlist* allowlist,
-               std::function<void(PrefetchOutcome)> done) const;
+               std::function<void(PrefetchOutcome)> done, std::string request_id = {}) const;
 
   [[nodiscard]] const PrefetchOptions& options() const noexcept { return options_; }
   [[nodiscard]] const FhirServerAllowlist& allowlist() const noexcept { return allowlist_; }

@@ -23,7 +23,7 @@ constexpr std::string_view kServicesPrefix = "/cds-services";
 constexpr std::string_view kAllowedMethods = "GET, POST, OPTIONS";
 constexpr std::string_view kAllowedHeaders = "Authorization, Content-Type, Accept, X-Request-Id";
 
-enum class RouteKind { kNone, kDiscovery, kService, kFeedback, kHealth, kReady, kAdmin };
+using RouteKind = Route;
 
 struct RouteMatch {
   RouteKind kind = RouteKind::kNone;
@@ -34,6 +34,7 @@ RouteMatch MatchRoute(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz") return {RouteKind::kHealth, {}};
   if (path == "/readyz") return {RouteKind::kReady, {}};
+  if (path == "/metrics") return {RouteKind::kMetrics, {}};
   if (path == kServicesPrefix) return {RouteKind::kDiscovery, {}};
   if (path == "/admin" || path.starts_with("/admin/")) return {RouteKind::kAdmin, {}};
   if (!path.starts_with(kServicesPrefix) || path.size() <= kServicesPrefix.size() + 1 ||
@@ -54,6 +55,7 @@ std::string_view AllowFor(RouteKind kind) {
     case RouteKind::kDiscovery:
     case RouteKind::kHealth:
     case RouteKind::kReady:
+    case RouteKind::kMetrics:
       return "GET, HEAD, OPTIONS";
     case RouteKind::kService:
     case RouteKind::kFeedback:
@@ -151,6 +153,10 @@ struct Router::Call {
   bool recorded = false;                    // submitted to the audit sink (once per call)
   audit::CommitStatus commit;               // the audit commit's outcome
   std::optional<HttpResponse> response;     // written once the commit succeeded
+  // Metrics (issue 8): the service's stage histograms (null without metrics) and the start
+  // of the stage running now.
+  const ServiceMetrics::ServiceSeries* stages = nullptr;
+  std::chrono::steady_clock::time_point stage_start;
 };
 
 std::string RequestIdFor(std::string_view client_value) {
@@ -193,10 +199,16 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
                     Respond respond) const {
   info.request_id = RequestIdFor(request["X-Request-Id"]);
   const RouteMatch route = MatchRoute(request.target());
+  info.route = route.kind;
   const auto fail = [&](Error error) {
     respond(ErrorResponse(error, request.base(), connection, info));
   };
-  if (route.kind == RouteKind::kNone || (route.kind == RouteKind::kAdmin && admin_ == nullptr)) {
+  // /metrics sits behind the admin credential: without one (or without metrics), it does not
+  // exist, like /admin.
+  const bool metrics_off = route.kind == RouteKind::kMetrics &&
+                           (metrics_ == nullptr || admin_ == nullptr || !admin_->enabled());
+  if (route.kind == RouteKind::kNone || (route.kind == RouteKind::kAdmin && admin_ == nullptr) ||
+      metrics_off) {
     return fail({HookError::kNotFound, "", "no such path", ""});
   }
   if (route.kind == RouteKind::kAdmin) {
@@ -225,6 +237,8 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
     response = Discovery(request);
   } else if (route.kind == RouteKind::kHealth || route.kind == RouteKind::kReady) {
     response = Health(request, route.kind == RouteKind::kReady);
+  } else if (route.kind == RouteKind::kMetrics) {
+    return respond(Metrics(request, connection, info));
   } else {
     const bool json = route.kind == RouteKind::kDiscovery ||
                       IsJsonContentType(request[http::field::content_type]);
@@ -237,6 +251,10 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
     call->kind = route.kind;
     call->service = service;
     call->started = std::chrono::steady_clock::now();
+    call->stage_start = call->started;
+    if (metrics_ && service != nullptr && route.kind == RouteKind::kService) {
+      call->stages = &metrics_->ForService(service->id);
+    }
     call->received =
         std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
     call->now = fixed_now_.value_or(std::chrono::floor<std::chrono::seconds>(call->received));
@@ -261,7 +279,10 @@ HttpResponse Router::HandleSync(HttpRequest&& request, const ConnectionInfo& con
 
 HttpResponse Router::ErrorResponse(const Error& error, const http::request_header<>& request,
                                    const ConnectionInfo& connection, RequestInfo& info) const {
-  if (info.request_id.empty()) info.request_id = RequestIdFor(request["X-Request-Id"]);
+  if (info.request_id.empty()) {  // a transport error (413, 431): Handle did not run
+    info.request_id = RequestIdFor(request["X-Request-Id"]);
+    info.route = MatchRoute(request.target()).kind;
+  }
   info.error = ToString(error.code);
   info.error_detail = error.path.empty() ? error.message : error.path + ": " + error.message;
   if (!error.internal.empty()) info.error_detail += " (" + error.internal + ")";
@@ -306,6 +327,45 @@ void Router::Finish(const http::request_header<>& request, const ConnectionInfo&
     response.body().clear();
     response.content_length(length);
   }
+}
+
+void Router::Observe(const RequestInfo& info, unsigned status) const noexcept {
+  if (!metrics_) return;
+  try {
+    metrics_->CountRequest(info.route, status);
+  } catch (...) {
+    // Out of memory for a new series: the count is lost, the response is not.
+  }
+}
+
+void Router::MarkStage(Call& call, Stage stage) const {
+  if (call.stages == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  call.stages->Observe(stage, now - call.stage_start);
+  call.stage_start = now;
+}
+
+void Router::ObserveCommit(const audit::CommitStatus& status,
+                           std::chrono::steady_clock::time_point submitted) const {
+  if (!metrics_) return;
+  // The writer's own transaction time when the sink reports it, else submit → done.
+  metrics_->ObserveAuditCommit(status.commit_time.count() > 0
+                                   ? std::chrono::steady_clock::duration(status.commit_time)
+                                   : std::chrono::steady_clock::now() - submitted);
+}
+
+// GET /metrics: the Prometheus text format, for the admin credential only.
+HttpResponse Router::Metrics(const HttpRequest& request, const ConnectionInfo& connection,
+                             RequestInfo& info) const {
+  if (auto denied = admin_->credential().Check(request[http::field::authorization], connection)) {
+    return ErrorResponse(Error{HookError::kUnauthorized, "", "admin credential required", *denied},
+                         request.base(), connection, info);
+  }
+  HttpResponse response(http::status::ok, request.version());
+  response.set(http::field::content_type, kMetricsContentType);
+  response.body() = metrics_->Render();
+  Finish(request.base(), connection, info, response);
+  return response;
 }
 
 HttpResponse Router::Preflight(const HttpRequest& request) const {
@@ -361,6 +421,9 @@ void Router::Resume(CallPtr call, void (Router::*step)(CallPtr) const) const {
 }
 
 void Router::Complete(const CallPtr& call, HttpResponse response) const {
+  if (call->stages != nullptr) {
+    call->stages->Observe(Stage::kTotal, std::chrono::steady_clock::now() - call->started);
+  }
   Finish(call->header, call->connection, *call->info, response);
   // Move the responder out first: whatever it does, the call's state is no longer needed.
   Respond respond = std::move(call->respond);
@@ -384,15 +447,24 @@ void Router::Fail(const CallPtr& call, const Error& error) const {
     record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - call->started)
                             .count();
-    audit_->RecordCall(std::move(record), [this, call, error](const audit::CommitStatus& status) {
-      if (!status.ok) {
-        LogLine(LogLevel::kError, "audit commit failed")
-            .Str("request_id", call->info->request_id)
-            .Str("error", status.error);
-      }
-      Fail(call, error);
-    });
+    const auto submitted = std::chrono::steady_clock::now();
+    audit_->RecordCall(std::move(record),
+                       [this, call, error, submitted](const audit::CommitStatus& status) {
+                         ObserveCommit(status, submitted);
+                         if (!status.ok) {
+                           LogLine line(LogLevel::kError, "audit commit failed");
+                           line.Str("request_id", call->info->request_id);
+                           if (!call->info->hook_instance.empty()) {
+                             line.Str("hook_instance", call->info->hook_instance);
+                           }
+                           line.Str("error", status.error);
+                         }
+                         Fail(call, error);
+                       });
     return;
+  }
+  if (call->stages != nullptr) {
+    call->stages->Observe(Stage::kTotal, std::chrono::steady_clock::now() - call->started);
   }
   Respond respond = std::move(call->respond);
   respond(ErrorResponse(error, call->header, call->connection, *call->info));
@@ -429,9 +501,12 @@ void Router::Authenticate(CallPtr call) const {
   const std::string_view authorization = call->header[http::field::authorization];
   const std::string_view target = call->header.target();
   authenticator_->Authenticate(
-      authorization, target, now, [this, call](auth::AuthResult<auth::Principal> result) {
+      authorization, target, now,
+      [this, call](auth::AuthResult<auth::Principal> result) {
+        MarkStage(*call, Stage::kAuth);
         if (!result) {
           const auth::AuthFailure& f = result.error();
+          if (metrics_) metrics_->CountAuthFailure(auth::ToString(f.reason));
           const HookError code = f.reason == auth::AuthReason::kReplayStoreFull
                                      ? HookError::kUnavailable
                                      : HookError::kUnauthorized;
@@ -446,7 +521,8 @@ void Router::Authenticate(CallPtr call) const {
         call->principal.jti = result.value().jti;
         call->auth_principal.emplace(std::move(result).value());
         Resume(call, &Router::Authorized);
-      });
+      },
+      call->info->request_id);
 }
 
 // Step 1b: the issuer's request budget (token bucket), then the route's own steps.
@@ -474,6 +550,7 @@ void Router::DiscoveryCall(CallPtr call) const {
 // Step 2: the body → a validated HookRequest.
 void Router::ParseServiceCall(CallPtr call) const {
   auto parsed = ParseHookRequest(std::move(call->body), *call->service);
+  MarkStage(*call, Stage::kParse);
   if (!parsed) return Fail(call, parsed.error());
   call->info->hook_instance = parsed.value().hook_instance;
   call->hook.emplace(std::move(parsed).value());
@@ -497,18 +574,29 @@ void Router::ResolvePrefetch(CallPtr call) const {
           call, Error{HookError::kInternal, "", "", "auth.issuers[].fhir_server_allow: " + *error});
     }
   }
-  prefetch_->Resolve(request, *call->service, call->now,
-                     issuer_allowlist ? &*issuer_allowlist : nullptr,
-                     [this, call](PrefetchOutcome outcome) mutable {
-                       call->prefetch.emplace(std::move(outcome));
-                       Resume(std::move(call), &Router::ApplyPrefetch);
-                     });
+  prefetch_->Resolve(
+      request, *call->service, call->now, issuer_allowlist ? &*issuer_allowlist : nullptr,
+      [this, call](PrefetchOutcome outcome) mutable {
+        call->prefetch.emplace(std::move(outcome));
+        Resume(std::move(call), &Router::ApplyPrefetch);
+      },
+      call->info->request_id);
 }
 
 // Step 3b: what the fetches brought (on the thread that finished the last fetch).
 void Router::ApplyPrefetch(CallPtr call) const {
   PrefetchOutcome outcome = std::move(*call->prefetch);
   call->prefetch.reset();
+  MarkStage(*call, Stage::kPrefetch);
+  if (metrics_) {
+    for (const PrefetchKeyReport& report : outcome.reports) {
+      if (report.status != 0) {
+        metrics_->CountFhirFetch(std::to_string(report.status), report.latency);
+      } else if (!report.failure.empty()) {
+        metrics_->CountFhirFetch(report.failure, report.latency);
+      }
+    }
+  }
   if (!outcome.reports.empty()) {
     // Keys, statuses, pages and latency; never the token, never query values.
     LogLine(outcome.error ? LogLevel::kWarn : LogLevel::kInfo, "prefetch fetched")
@@ -528,8 +616,24 @@ void Router::ApplyPrefetch(CallPtr call) const {
 // Step 4: the engine (pure CPU, on the calling thread).
 void Router::Evaluate(CallPtr call) const {
   auto outcome = engine_->Evaluate(*call->hook, call->now);
+  MarkStage(*call, Stage::kEngine);
   if (!outcome) return Fail(call, outcome.error());
   RequestInfo& info = *call->info;
+  if (metrics_) {
+    const HookOutcome& o = outcome.value();
+    for (std::size_t i = 0; i < o.cards.size(); ++i) {
+      const cards::Card& card = o.cards[i];
+      if (i < o.findings.size()) {
+        metrics_->CountCard(o.findings[i].meta.id, engine::ToString(o.findings[i].indicator));
+      } else {
+        const std::string_view indicator =
+            card.indicator == cards::Indicator::kCritical  ? "critical"
+            : card.indicator == cards::Indicator::kWarning ? "warning"
+                                                           : "info";
+        metrics_->CountCard(card.source.topic ? card.source.topic->code : "none", indicator);
+      }
+    }
+  }
   info.cards = outcome.value().cards.size();
   for (const std::string& id : outcome.value().fired_rule_ids) {
     if (!info.rules.empty()) info.rules.push_back(',');
@@ -555,7 +659,10 @@ void Router::RecordCall(CallPtr call) const {
                           std::chrono::steady_clock::now() - call->started)
                           .count();
   call->recorded = true;
+  call->stage_start = std::chrono::steady_clock::now();
   audit_->RecordCall(std::move(record), [this, call](const audit::CommitStatus& status) {
+    MarkStage(*call, Stage::kAudit);
+    ObserveCommit(status, call->stage_start);
     call->commit = status;
     Resume(call, &Router::AnswerRecordedCall);
   });
@@ -595,16 +702,31 @@ void Router::RecordFeedback(CallPtr call) const {
   batch.principal = call->principal;
   batch.request_id = call->info->request_id;
   call->recorded = true;
-  audit_->RecordFeedback(std::move(batch), [this, call](const audit::CommitStatus& status) {
-    call->commit = status;
-    Resume(call, &Router::AnswerRecordedFeedback);
-  });
+  const auto submitted = std::chrono::steady_clock::now();
+  audit_->RecordFeedback(std::move(batch),
+                         [this, call, submitted](const audit::CommitStatus& status) {
+                           ObserveCommit(status, submitted);
+                           call->commit = status;
+                           Resume(call, &Router::AnswerRecordedFeedback);
+                         });
 }
 
 void Router::AnswerRecordedFeedback(CallPtr call) const {
   if (!call->commit.ok) {
     return Fail(call, {HookError::kUnavailable, "", "the service cannot record feedback now",
                        call->commit.error});
+  }
+  if (metrics_) {
+    // The rule of each item's card, as the commit found it; without an audit trail (or for a
+    // card never issued) it is unknown.
+    const auto& items = call->feedback->items;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string_view rule = i < call->commit.feedback_rules.size()
+                                        ? std::string_view(call->commit.feedback_rules[i])
+                                        : std::string_view();
+      metrics_->CountFeedback(
+          items[i].outcome == FeedbackOutcome::kAccepted ? "accepted" : "overridden", rule);
+    }
   }
   if (call->commit.unknown_cards > 0) {
     LogLine(LogLevel::kWarn, "feedback on unknown cards (stored, flagged)")

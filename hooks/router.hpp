@@ -21,6 +21,7 @@
 #include "hooks/hook_engine.hpp"
 #include "hooks/hook_error.hpp"
 #include "hooks/prefetch_resolver.hpp"
+#include "hooks/service_metrics.hpp"
 #include "hooks/services.hpp"
 
 namespace cds::hooks {
@@ -30,15 +31,16 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 /// What the router learnt about a request, for the access log.
 struct RequestInfo {
-  std::string request_id;     // X-Request-Id if acceptable, else generated
-  std::string service_id;     // empty unless a service or feedback route matched
-  std::string hook_instance;  // empty unless a hook request parsed
-  std::string error;          // ToString(HookError) when the answer is an error
-  std::string error_detail;   // path: message (never a token or body)
-  std::size_t cards = 0;      // cards returned by a service call
-  std::string rules;          // comma-separated rule ids of those cards
-  std::string iss;            // the authenticated issuer (never the token)
-  std::string jti;            // the authenticated token's id
+  std::string request_id;      // X-Request-Id if acceptable, else generated
+  std::string service_id;      // empty unless a service or feedback route matched
+  std::string hook_instance;   // empty unless a hook request parsed
+  std::string error;           // ToString(HookError) when the answer is an error
+  std::string error_detail;    // path: message (never a token or body)
+  std::size_t cards = 0;       // cards returned by a service call
+  std::string rules;           // comma-separated rule ids of those cards
+  std::string iss;             // the authenticated issuer (never the token)
+  std::string jti;             // the authenticated token's id
+  Route route = Route::kNone;  // the route matched, for the metrics (never the raw path)
 };
 
 /// Per-connection facts the router needs.
@@ -68,6 +70,9 @@ class RequestHandler {
       const ConnectionInfo& connection, RequestInfo& info) const = 0;
   /// Draining: readiness fails and responses close their connection.
   virtual void SetDraining() noexcept = 0;
+  /// One response was written with `status` (called where the session writes its access log
+  /// line): counts it in the metrics, if any.
+  virtual void Observe(const RequestInfo& /*info*/, unsigned /*status*/) const noexcept {}
 };
 
 class Router final : public RequestHandler {
@@ -108,6 +113,8 @@ class Router final : public RequestHandler {
 
   [[nodiscard]] const ServiceCatalog& catalog() const noexcept { return catalog_; }
 
+  void Observe(const RequestInfo& info, unsigned status) const noexcept override;
+
   /// The audit trail (issue 7): every service call (errors included) and every feedback item
   /// is committed to `sink` before its response is written; a failed commit answers 503. Null
   /// (the default): nothing is recorded. Call before the server starts.
@@ -115,6 +122,11 @@ class Router final : public RequestHandler {
   /// The /admin routes; null or without a credential: /admin answers 404. Call before the
   /// server starts.
   void SetAdminRoutes(std::shared_ptr<const AdminRoutes> admin) { admin_ = std::move(admin); }
+  /// The metrics the router records and GET /metrics renders (behind the admin credential;
+  /// without metrics or an admin credential, /metrics answers 404). Null (the default): none.
+  /// Call before the server starts.
+  void SetMetrics(std::shared_ptr<ServiceMetrics> metrics) { metrics_ = std::move(metrics); }
+  [[nodiscard]] ServiceMetrics* metrics() const noexcept { return metrics_.get(); }
 
  private:
   struct Call;  // one POST to a service or its feedback route, carried through async steps
@@ -135,6 +147,13 @@ class Router final : public RequestHandler {
   void ParseFeedbackCall(CallPtr call) const;
   void RecordFeedback(CallPtr call) const;
   void AnswerRecordedFeedback(CallPtr call) const;  // after the audit commit
+  HttpResponse Metrics(const HttpRequest& request, const ConnectionInfo& connection,
+                       RequestInfo& info) const;
+  // Observes the time since the call's last stage mark into `stage`, and moves the mark.
+  void MarkStage(Call& call, Stage stage) const;
+  // The audit commit latency of a record submitted at `submitted`.
+  void ObserveCommit(const audit::CommitStatus& status,
+                     std::chrono::steady_clock::time_point submitted) const;
   void Admin(HttpRequest&& request, const ConnectionInfo& connection, RequestInfo& info,
              Respond respond) const;
   // Runs a step of `call`, from Handle or from an asynchronous completion: a bug that throws
@@ -161,6 +180,7 @@ class Router final : public RequestHandler {
   std::vector<cards::Coding> override_reasons_;  // displays for feedback that omits them
   std::shared_ptr<audit::AuditSink> audit_;
   std::shared_ptr<const AdminRoutes> admin_;
+  std::shared_ptr<ServiceMetrics> metrics_;
 };
 
 /// Accepts a client's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-]; otherwise

@@ -449,6 +449,7 @@ class HttpSession : public SessionBase {
     if (!info_.iss.empty()) line.Str("iss", info_.iss).Str("jti", info_.jti);
     if (!info_.error.empty()) line.Str("error", info_.error).Str("detail", info_.error_detail);
     if (ec) line.Str("write_error", ec.message());
+    server_->router->Observe(info_, static_cast<unsigned>(status_));
     bytes_in_ = 0;
   }
 
@@ -673,6 +674,11 @@ std::uint16_t Server::plain_port() const noexcept {
 std::string Server::tls_url() const {
   beast::error_code ec;
   return UrlFor("https", impl_->tls_acceptor.local_endpoint(ec));
+}
+
+std::size_t Server::open_connections() const {
+  const std::lock_guard<std::mutex> lock(impl_->sessions_mutex);
+  return impl_->open_connections;
 }
 
 std::string Server::plain_url() const {

@@ -31,6 +31,8 @@ class Server {
   /// "https://127.0.0.1:8443" (brackets around IPv6 addresses).
   [[nodiscard]] std::string tls_url() const;
   [[nodiscard]] std::string plain_url() const;
+  /// Client connections open now (admitted and not yet closed). Thread-safe.
+  [[nodiscard]] std::size_t open_connections() const;
 
   /// Accepts connections and serves them on the configured number of threads (the calling
   /// thread is one of them) until a stop completes; then stops the event loop. When

@@ -26,6 +26,7 @@
 #include "hooks/prefetch_resolver.hpp"
 #include "hooks/router.hpp"
 #include "hooks/server.hpp"
+#include "hooks/service_metrics.hpp"
 #include "hooks/services.hpp"
 #include "version.hpp"
 
@@ -82,6 +83,15 @@ std::shared_ptr<cds::audit::SpoolingSink> OpenPolicy(
 }
 
 int Serve(const cds::hooks::ServerConfig& config) {
+  // The effective configuration, first: one JSON object, secrets by path only.
+  LogLine(LogLevel::kInfo, "configuration")
+      .Str("version", CDS_HOOKS_VERSION)
+      .Json("config", cds::hooks::EffectiveConfigJson(config));
+  const cds::hooks::ServiceCatalog catalog = cds::hooks::ServiceCatalog::Default();
+  std::vector<std::string> service_ids;
+  for (const auto& service : catalog.services()) service_ids.push_back(service.id);
+  auto metrics = std::make_shared<cds::hooks::ServiceMetrics>(
+      CDS_HOOKS_VERSION, std::string(cds::engine::EngineVersion()), service_ids);
   auto terminology = cds::engine::Terminology::Load(config.terminology_dir);
   if (!terminology.ok()) {
     const std::string message = "terminology: " + terminology.error().ToString();
@@ -92,6 +102,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
   LogLine(LogLevel::kInfo, "terminology loaded")
       .Str("dir", config.terminology_dir)
       .Str("version", terminology.value().version());
+  metrics->SetTerminologyVersion(terminology.value().version());
   cds::engine::RuleSetOrErrors rules =
       cds::engine::RuleSet::Create(cds::engine::rules::StewardshipCatalogue(), config.rules);
   if (!rules.rule_set) {
@@ -101,15 +112,21 @@ int Serve(const cds::hooks::ServerConfig& config) {
     }
     return 1;
   }
-  LogLine(LogLevel::kInfo, "rules loaded")
-      .Int("count", static_cast<std::int64_t>(rules.rule_set->rules().size()));
   std::vector<cds::hooks::RuleLabel> rule_labels;
+  std::string rule_versions;  // "carb-vpa@1.0.0,..."
   for (std::size_t i = 0; i < rules.rule_set->rules().size(); ++i) {
     const auto& meta = rules.rule_set->rules()[i].meta;
     const auto indicator = rules.rule_set->config(i).indicator.value_or(meta.default_indicator);
     rule_labels.push_back({meta.id, meta.catalogue_id, meta.title, meta.version,
                            std::string(cds::engine::ToString(indicator))});
+    if (!rule_versions.empty()) rule_versions.push_back(',');
+    rule_versions += meta.id + "@" + meta.version;
   }
+  LogLine(LogLevel::kInfo, "rules loaded")
+      .Int("count", static_cast<std::int64_t>(rules.rule_set->rules().size()))
+      .Str("catalogue", "stewardship")
+      .Str("versions", rule_versions);
+  metrics->SetRulesVersion("stewardship", rules.rule_set->rules().size(), rule_versions);
   cds::hooks::HookEngineOptions engine_options;
   engine_options.cards.override_reasons = config.override_reasons;
   engine_options.cards.topic_system = config.topic_system;
@@ -152,7 +169,8 @@ int Serve(const cds::hooks::ServerConfig& config) {
     auto created = cds::hooks::auth::Authenticator::Create(
         config.auth, http_client,
         std::make_shared<cds::hooks::auth::InMemoryReplayStore>(
-            static_cast<std::size_t>(config.auth.replay_cache_entries)));
+            static_cast<std::size_t>(config.auth.replay_cache_entries)),
+        [metrics](std::string_view result) { metrics->CountJwksFetch(result); });
     if (!created) {
       const auto& e = created.error();
       const std::string message = e.path + ": " + e.message;
@@ -174,12 +192,17 @@ int Serve(const cds::hooks::ServerConfig& config) {
       }
     }
   }
-  auto router =
-      std::make_shared<cds::hooks::Router>(config, cds::hooks::ServiceCatalog::Default(),
-                                           std::move(engine), std::move(prefetch), authenticator);
+  auto router = std::make_shared<cds::hooks::Router>(config, catalog, std::move(engine),
+                                                     std::move(prefetch), authenticator);
   const std::shared_ptr<cds::audit::SqliteAuditStore> audit = OpenAudit(config);
   const std::shared_ptr<cds::audit::SpoolingSink> audit_sink = OpenPolicy(config, audit);
   router->SetAuditSink(audit_sink);
+  router->SetMetrics(metrics);
+  if (audit) {
+    metrics->SetAuditQueueDepth(
+        [store = audit.get()] { return static_cast<double>(store->queue_depth()); });
+    metrics->SetAuditHealth([sink = audit_sink.get()] { return sink->Health(); });
+  }
   cds::hooks::AdminCredential admin_credential;
   if (!config.admin.token_file.empty()) {
     if (auto error =
@@ -193,6 +216,8 @@ int Serve(const cds::hooks::ServerConfig& config) {
         admin_credential, audit, audit, std::move(rule_labels)));
   }
   cds::hooks::Server server(config, router, io);
+  // Scrapes run on the server's threads, so the server outlives every read.
+  metrics->SetOpenConnections([&server] { return static_cast<double>(server.open_connections()); });
   if (authenticator) {
     // The audience tokens must name: the public URL, or this listener's own (known only now
     // with --port 0).
@@ -229,6 +254,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
       .Bool("mtls", !config.tls.client_ca_file.empty())
       .Bool("audit", audit != nullptr)
       .Bool("admin", admin_credential.configured())
+      .Bool("metrics", admin_credential.configured())
       .Bool("auth", authenticator != nullptr)
       .Str("public_base_url", config.public_base_url);
   std::cout << "listening on " << server.tls_url() << std::endl;

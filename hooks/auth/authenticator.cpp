@@ -35,9 +35,9 @@ std::string_view BearerToken(std::string_view authorization) noexcept {
   return token;
 }
 
-Result<std::shared_ptr<Authenticator>> Authenticator::Create(const AuthConfig& config,
-                                                             std::shared_ptr<HttpClient> client,
-                                                             std::shared_ptr<ReplayStore> replay) {
+Result<std::shared_ptr<Authenticator>> Authenticator::Create(
+    const AuthConfig& config, std::shared_ptr<HttpClient> client,
+    std::shared_ptr<ReplayStore> replay, std::function<void(std::string_view)> on_jwks_fetch) {
   std::shared_ptr<Authenticator> a(new Authenticator());
   a->replay_ = std::move(replay);
   a->times_.skew = std::chrono::seconds(config.clock_skew_s);
@@ -47,6 +47,7 @@ Result<std::shared_ptr<Authenticator>> Authenticator::Create(const AuthConfig& c
   cache_options.ttl = std::chrono::seconds(config.jwks_cache_ttl_s);
   cache_options.refetch_interval = std::chrono::seconds(config.jwks_refetch_interval_s);
   cache_options.fetch_timeout = std::chrono::milliseconds(config.jwks_fetch_timeout_ms);
+  cache_options.on_fetch = std::move(on_jwks_fetch);
   for (std::size_t i = 0; i < config.issuers.size(); ++i) {
     const TrustedIssuerConfig& c = config.issuers[i];
     const std::string path = "auth.issuers[" + std::to_string(i) + "]";
@@ -112,7 +113,8 @@ void Authenticator::SetAudienceBase(std::string base) {
 }
 
 void Authenticator::Authenticate(std::string_view authorization, std::string_view target,
-                                 std::chrono::sys_seconds now, Done done) const {
+                                 std::chrono::sys_seconds now, Done done,
+                                 std::string_view request_id) const {
   const std::string_view token = BearerToken(authorization);
   if (token.empty()) {
     return done(AuthFailure{AuthReason::kMissingToken,
@@ -171,7 +173,8 @@ void Authenticator::Authenticate(std::string_view authorization, std::string_vie
        who](AuthResult<std::shared_ptr<const Jwk>> key) mutable {
         if (!key) return done(AuthFailure{key.error().reason, who + ": " + key.error().detail});
         Finish(std::move(jwt), issuer, alg, std::move(key).value(), now, std::move(done));
-      });
+      },
+      request_id);
 }
 
 void Authenticator::Finish(std::shared_ptr<const Jwt> jwt, const TrustedIssuer& issuer,

@@ -58,9 +58,11 @@ class Authenticator {
   /// Builds the issuers from `config` (reads and parses pinned key files now). Errors name the
   /// setting, e.g. "auth.issuers[0].jwks_file: ...". `client` fetches jku key sets (may be
   /// null when every issuer is pinned); `replay` remembers jtis.
+  /// `on_jwks_fetch` (optional) is told each key-set fetch's result (JwksCache::Options).
   [[nodiscard]] static Result<std::shared_ptr<Authenticator>> Create(
       const AuthConfig& config, std::shared_ptr<HttpClient> client,
-      std::shared_ptr<ReplayStore> replay);
+      std::shared_ptr<ReplayStore> replay,
+      std::function<void(std::string_view result)> on_jwks_fetch = nullptr);
 
   /// The public base URL tokens must be addressed to (public_base_url, or the listener's own
   /// URL): aud must equal base + request target. Set before serving; not thread-safe.
@@ -70,8 +72,10 @@ class Authenticator {
   /// Checks `authorization` (the header value, possibly empty) for a request to `target`
   /// (path and query as received). `done` runs exactly once: before this returns, or after a
   /// key-set fetch on the HTTP client's thread. Thread-safe.
+  /// `request_id` (optional) goes to the log lines of a key-set fetch this call starts.
   void Authenticate(std::string_view authorization, std::string_view target,
-                    std::chrono::sys_seconds now, Done done) const;
+                    std::chrono::sys_seconds now, Done done,
+                    std::string_view request_id = {}) const;
 
   [[nodiscard]] const std::vector<TrustedIssuer>& issuers() const noexcept { return issuers_; }
 

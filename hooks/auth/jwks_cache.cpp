@@ -53,7 +53,8 @@ bool JwksCache::StartFetchLocked(Entry& entry, Clock::time_point now) {
   return true;
 }
 
-void JwksCache::FindKey(const std::string& jku, const std::string& kid, KeyDone done) {
+void JwksCache::FindKey(const std::string& jku, const std::string& kid, KeyDone done,
+                        std::string_view request_id) {
   if (!client_) {
     return done(
         AuthFailure{AuthReason::kKeySetUnavailable, "no HTTP client configured to fetch " + jku});
@@ -84,12 +85,12 @@ void JwksCache::FindKey(const std::string& jku, const std::string& kid, KeyDone 
                             jku + " could not be fetched; next attempt after the refetch interval"};
     }
   }
-  if (fetch) Fetch(jku);
+  if (fetch) Fetch(jku, request_id);
   if (key) return done(std::move(key));
   if (failure) done(std::move(*failure));
 }
 
-void JwksCache::Fetch(const std::string& jku) {
+void JwksCache::Fetch(const std::string& jku, std::string_view request_id) {
   OutboundRequest request;
   request.url = jku;
   request.accept = "application/jwk-set+json, application/json";
@@ -97,30 +98,41 @@ void JwksCache::Fetch(const std::string& jku) {
   request.max_body_bytes = options_.max_bytes;
   // The operator listed this URL explicitly (auth.issuers[].jku / --trust-issuer).
   request.allow_private_address = true;
-  LogLine(LogLevel::kInfo, "jwks fetch").Str("iss", iss_).Str("jku", jku);
-  client_->Fetch(std::move(request), [self = shared_from_this(), jku](OutboundResponse response) {
-    self->OnFetched(jku, std::move(response));
-  });
+  request.request_id = std::string(request_id);
+  LogLine(LogLevel::kInfo, "jwks fetch")
+      .Str("request_id", request_id)
+      .Str("iss", iss_)
+      .Str("jku", jku);
+  client_->Fetch(std::move(request),
+                 [self = shared_from_this(), jku, id = std::string(request_id)](
+                     OutboundResponse response) { self->OnFetched(jku, id, std::move(response)); });
 }
 
-void JwksCache::OnFetched(const std::string& jku, OutboundResponse response) {
+void JwksCache::OnFetched(const std::string& jku, const std::string& request_id,
+                          OutboundResponse response) {
   std::shared_ptr<const JwkSet> fetched;
   std::string problem;
+  std::string_view result = "ok";
   if (!response.ok()) {
     problem = std::string(FailureName(*response.failure)) + ": " + response.failure_detail;
+    result = FailureName(*response.failure);
   } else if (response.status != 200) {
     problem = "HTTP status " + std::to_string(response.status);
+    result = "http_error";
   } else {
     auto parsed = ParseJwkSet(response.body);
     if (!parsed) {
       problem = "not a JWK Set: " + parsed.error().message;
+      result = "invalid";
     } else {
       fetched = std::make_shared<const JwkSet>(std::move(parsed).value());
     }
   }
+  if (options_.on_fetch) options_.on_fetch(result);
   if (fetched) {
     LogLine line(LogLevel::kInfo, "jwks fetched");
-    line.Str("iss", iss_)
+    line.Str("request_id", request_id)
+        .Str("iss", iss_)
         .Str("jku", jku)
         .Int("keys", static_cast<std::int64_t>(fetched->keys.size()));
     std::string skipped;
@@ -128,6 +140,7 @@ void JwksCache::OnFetched(const std::string& jku, OutboundResponse response) {
     if (!skipped.empty()) line.Str("skipped", skipped);
   } else {
     LogLine(LogLevel::kWarn, "jwks fetch failed")
+        .Str("request_id", request_id)
         .Str("iss", iss_)
         .Str("jku", jku)
         .Str("error", problem);

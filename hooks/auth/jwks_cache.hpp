@@ -29,6 +29,10 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
     std::chrono::milliseconds fetch_timeout{5000};
     std::size_t max_bytes = 256 * 1024;
     std::function<Clock::time_point()> clock = [] { return Clock::now(); };  // tests
+    /// Told the result of each fetch: "ok", "http_error", "invalid" (not a JWK Set), or the
+    /// transport failure (same names as ToString(OutboundFailure)). Optional (the server's
+    /// metrics).
+    std::function<void(std::string_view result)> on_fetch;
   };
   using KeyDone = std::function<void(AuthResult<std::shared_ptr<const Jwk>>)>;
 
@@ -38,7 +42,9 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
   /// The key `kid` from the set at `jku`: at once from the cache, or after a fetch. A stale set
   /// that has the kid is used while a refresh runs in the background. `done` is called exactly
   /// once, before this returns or on the HTTP client's thread.
-  void FindKey(const std::string& jku, const std::string& kid, KeyDone done);
+  /// `request_id` names the call in the log lines of a fetch this lookup starts.
+  void FindKey(const std::string& jku, const std::string& kid, KeyDone done,
+               std::string_view request_id = {});
 
   /// Fetches started so far (for logs and tests).
   [[nodiscard]] std::uint64_t fetches() const;
@@ -58,8 +64,8 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
 
   // Under mutex_: may a fetch start now? Marks it started if so.
   bool StartFetchLocked(Entry& entry, Clock::time_point now);
-  void Fetch(const std::string& jku);
-  void OnFetched(const std::string& jku, OutboundResponse response);
+  void Fetch(const std::string& jku, std::string_view request_id);
+  void OnFetched(const std::string& jku, const std::string& request_id, OutboundResponse response);
 
   std::string iss_;
   std::shared_ptr<HttpClient> client_;

@@ -69,6 +69,36 @@ TEST_F(JwksCacheTest, ConcurrentLookupsShareOneFetch) {
   EXPECT_THAT(client_->requests, SizeIs(1));
 }
 
+// The server's metrics observe each fetch's result; the fetch carries the id of the call that
+// started it, for the client's log line.
+TEST_F(JwksCacheTest, TheObserverSeesEachFetchResultAndTheFetchCarriesTheRequestId) {
+  std::vector<std::string> results;
+  JwksCache::Options options;
+  options.refetch_interval = 30s;
+  options.clock = [this] { return now_; };
+  options.on_fetch = [&results](std::string_view r) { results.emplace_back(r); };
+  auto cache = std::make_shared<JwksCache>("https://ehr.test", client_, options);
+  Lookup a;
+  cache->FindKey(kJku, "es384-key", a.Callback(), "req-1");
+  ASSERT_THAT(client_->requests, SizeIs(1));
+  EXPECT_EQ(client_->requests[0].request_id, "req-1");
+  client_->Fail(OutboundFailure::kTimeout);
+  now_ += 31s;
+  Lookup b;
+  cache->FindKey(kJku, "es384-key", b.Callback());
+  client_->Answer(500, "");
+  now_ += 31s;
+  Lookup c;
+  cache->FindKey(kJku, "es384-key", c.Callback());
+  client_->Answer(200, "{}");
+  now_ += 31s;
+  Lookup d;
+  cache->FindKey(kJku, "es384-key", d.Callback());
+  client_->Answer(200, jwks_);
+  EXPECT_TRUE(d.Found());
+  EXPECT_EQ(results, (std::vector<std::string>{"timeout", "http_error", "invalid", "ok"}));
+}
+
 TEST_F(JwksCacheTest, AFloodOfUnknownKidsFetchesAtMostOncePerInterval) {
   auto cache = Cache();
   Lookup first;

@@ -321,6 +321,36 @@ TEST_F(PrefetchResolverTest, SeveralRequiredFailuresAreAllNamed) {
   EXPECT_THAT(outcome.error->message, HasSubstr("labObservations (FHIR server timed out)"));
 }
 
+// What the metrics count per fetch: the HTTP status, or the transport failure when no response
+// came; and every fetch names the call it serves (for the client's log line).
+TEST_F(PrefetchResolverTest, ReportsNameTheStatusOrFailureKindAndFetchesCarryTheRequestId) {
+  ServeEverything();
+  client_->Set(UrlFor("conditions"), Reply(503, ""));
+  client_->Set(UrlFor("labObservations"), Failure(OutboundFailure::kConnect));
+  std::promise<PrefetchOutcome> promise;
+  Resolver().Resolve(
+      Parse("", false), SelectService(), kNow, nullptr,
+      [&](PrefetchOutcome outcome) { promise.set_value(std::move(outcome)); }, "call-77");
+  auto future = promise.get_future();
+  ASSERT_EQ(future.wait_for(20s), std::future_status::ready);
+  const PrefetchOutcome outcome = future.get();
+  ASSERT_FALSE(outcome.reports.empty());
+  for (const PrefetchKeyReport& r : outcome.reports) {
+    SCOPED_TRACE(r.key);
+    if (r.key == "conditions") {
+      EXPECT_EQ(r.status, 503u);
+      EXPECT_EQ(r.failure, "");
+    } else if (r.key == "labObservations") {
+      EXPECT_EQ(r.status, 0u);
+      EXPECT_EQ(r.failure, "connect");
+    } else if (!r.skipped) {
+      EXPECT_EQ(r.status, 200u);
+    }
+  }
+  ASSERT_FALSE(client_->requests().empty());
+  for (const OutboundRequest& r : client_->requests()) EXPECT_EQ(r.request_id, "call-77");
+}
+
 TEST_F(PrefetchResolverTest, OptionalDataThatCannotBeHadIsListedAndTheCallProceeds) {
   ServeEverything();
   client_->Set(UrlFor("microbiologyReports"), Failure(OutboundFailure::kTimeout));

@@ -131,7 +131,7 @@ TEST_F(RouterAuditTest, TheResponseWaitsForTheCommit) {
 
 TEST_F(RouterAuditTest, AFailedCommitAnswers503AndShowsNoCard) {
   Start(Post(kSelect, FiringBody()));
-  sink_->Release({false, "disk I/O error", 0});
+  sink_->Release({false, "disk I/O error", 0, {}, {}});
   ASSERT_TRUE(response_.has_value());
   EXPECT_EQ(response_->result(), http::status::service_unavailable);
   EXPECT_EQ(response_->body().find("\"cards\""), std::string::npos);
@@ -146,7 +146,7 @@ TEST_F(RouterAuditTest, ErrorResponsesAreRecordedBeforeTheyAreWritten) {
   EXPECT_EQ(sink_->calls[0].error, "malformed_json");
   EXPECT_EQ(sink_->calls[0].hook_instance, "");
   EXPECT_THAT(sink_->calls[0].cards, IsEmpty());
-  sink_->Release({false, "even when recording fails", 0});
+  sink_->Release({false, "even when recording fails", 0, {}, {}});
   ASSERT_TRUE(response_.has_value());
   EXPECT_EQ(response_->result(), http::status::bad_request);
 
@@ -181,7 +181,7 @@ TEST_F(RouterAuditTest, FeedbackIsCommittedBeforeThe200) {
   EXPECT_EQ(b.items[0].reason_display, "Palliative / comfort care");  // from the config
   EXPECT_EQ(b.items[0].comment, "comfort care");
   EXPECT_EQ(audit::Millis(b.items[0].outcome_time).time_since_epoch().count(), 1795251931000);
-  sink_->Release({true, "", 1});
+  sink_->Release({true, "", 1, {}, {}});
   ASSERT_TRUE(response_.has_value());
   EXPECT_EQ(response_->result(), http::status::ok);
 
@@ -189,7 +189,7 @@ TEST_F(RouterAuditTest, FeedbackIsCommittedBeforeThe200) {
              R"({"feedback":[{"card":"c1","outcome":"accepted","acceptedSuggestions":[{"id":"a"}],)"
              R"("outcomeTimestamp":"2026-11-21T10:05:31Z"}]})"));
   EXPECT_THAT(sink_->feedback[1].items[0].accepted_suggestions, ElementsAre("a"));
-  sink_->Release({false, "disk full", 0});
+  sink_->Release({false, "disk full", 0, {}, {}});
   EXPECT_EQ(response_->result(), http::status::service_unavailable);
 }
 
