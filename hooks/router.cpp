@@ -659,10 +659,11 @@ void Router::RecordCall(CallPtr call) const {
                           std::chrono::steady_clock::now() - call->started)
                           .count();
   call->recorded = true;
-  call->stage_start = std::chrono::steady_clock::now();
-  audit_->RecordCall(std::move(record), [this, call](const audit::CommitStatus& status) {
+  const auto submitted = std::chrono::steady_clock::now();
+  call->stage_start = submitted;
+  audit_->RecordCall(std::move(record), [this, call, submitted](const audit::CommitStatus& status) {
     MarkStage(*call, Stage::kAudit);
-    ObserveCommit(status, call->stage_start);
+    ObserveCommit(status, submitted);  // (MarkStage moved stage_start to now)
     call->commit = status;
     Resume(call, &Router::AnswerRecordedCall);
   });

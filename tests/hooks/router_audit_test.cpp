@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "audit/sqlite_store.hpp"
 #include "hooks/router.hpp"
@@ -127,6 +129,31 @@ TEST_F(RouterAuditTest, TheResponseWaitsForTheCommit) {
     EXPECT_EQ(r.cards[i].suggestions[0].uuid, card["suggestions"][0]["uuid"].GetString());
     EXPECT_EQ(r.cards[i].suggestions[0].label, card["suggestions"][0]["label"].GetString());
   }
+}
+
+// The audit stage and the commit histogram measure submit -> commit done when the sink reports
+// no transaction time of its own (a held commit here, or a record answered from the spool).
+TEST_F(RouterAuditTest, TheAuditStageAndCommitTimeSpanTheWaitForTheCommit) {
+  const ServiceCatalog catalog = ServiceCatalog::Default();
+  std::vector<std::string> ids;
+  for (const auto& s : catalog.services()) ids.push_back(s.id);
+  auto metrics = std::make_shared<ServiceMetrics>("test", "engine", ids);
+  router_.SetMetrics(metrics);
+  Start(Post(kSelect, FiringBody()));
+  ASSERT_EQ(sink_->calls.size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  sink_->Release({});
+  ASSERT_TRUE(response_.has_value());
+  const std::string text = metrics->Render();
+  const auto value = [&text](const std::string& series) {
+    const std::size_t at = text.find(series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 1));
+  };
+  EXPECT_GE(value("cds_audit_commit_seconds_sum"), 0.03) << text;
+  EXPECT_GE(value("cds_hook_stage_seconds_sum{service=\"antimicrobial-stewardship-order-select\","
+                  "stage=\"audit\"}"),
+            0.03)
+      << text;
 }
 
 TEST_F(RouterAuditTest, AFailedCommitAnswers503AndShowsNoCard) {
