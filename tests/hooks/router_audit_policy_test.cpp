@@ -61,7 +61,7 @@ class DbLock {
 class RouterAuditPolicyTest : public ::testing::TestWithParam<audit::FailurePolicy> {
  protected:
   RouterAuditPolicyTest()
-      : router_(DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine()) {
+      : router_(testing::FixedClockConfig(), ServiceCatalog::Default(), testing::TestEngine()) {
     std::filesystem::remove_all(dir_);
     audit::SqliteOptions options;
     options.path = (dir_ / "audit.db").string();

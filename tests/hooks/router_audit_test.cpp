@@ -72,7 +72,8 @@ class HeldSink final : public audit::AuditSink {
 
 class RouterAuditTest : public ::testing::Test {
  protected:
-  RouterAuditTest() : router_(DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine()) {
+  RouterAuditTest()
+      : router_(testing::FixedClockConfig(), ServiceCatalog::Default(), testing::TestEngine()) {
     router_.SetAuditSink(sink_);
   }
 
@@ -229,7 +230,7 @@ TEST(RouterAuditStoreTest, WithTheRealStoreTheCardsReturnedAreTheCardsStored) {
   auto store = audit::SqliteAuditStore::Open(options);
   ASSERT_TRUE(store) << store.error().message;
   std::shared_ptr<audit::SqliteAuditStore> shared(std::move(store).value());
-  Router router(DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine());
+  Router router(testing::FixedClockConfig(), ServiceCatalog::Default(), testing::TestEngine());
   router.SetAuditSink(shared);
   RequestInfo info;
   const HttpResponse response = router.HandleSync(Post(kSelect, FiringBody()), {}, info);

@@ -106,7 +106,7 @@ class RouterMetricsTest : public ::testing::Test {
   std::filesystem::path path_;
   std::shared_ptr<audit::SqliteAuditStore> store_;
   std::shared_ptr<ServiceMetrics> metrics_ = MakeMetrics();
-  Router router_{DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine()};
+  Router router_{testing::FixedClockConfig(), ServiceCatalog::Default(), testing::TestEngine()};
   RequestInfo info_;
 };
 
@@ -188,11 +188,11 @@ TEST_F(RouterMetricsTest, MetricsNeedTheAdminCredentialAndAreCountedAsTheirRoute
 }
 
 TEST(RouterMetricsRouteTest, WithoutAnAdminCredentialMetricsDoNotExist) {
-  Router router(DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine());
+  Router router(testing::FixedClockConfig(), ServiceCatalog::Default(), testing::TestEngine());
   router.SetMetrics(MakeMetrics());
   RequestInfo info;
   EXPECT_EQ(router.HandleSync(Request(http::verb::get, "/metrics"), {}, info).result_int(), 404u);
-  Router no_metrics(DefaultConfig(), ServiceCatalog::Default(), testing::TestEngine());
+  Router no_metrics(testing::FixedClockConfig(), ServiceCatalog::Default(), testing::TestEngine());
   no_metrics.SetAdminRoutes(std::make_shared<const AdminRoutes>(
       AdminCredential::FromToken(kAdminToken), nullptr, nullptr, std::vector<RuleLabel>{}));
   EXPECT_EQ(no_metrics

@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 
 #include "engine/rule_set.hpp"
 #include "engine/rules/catalogue.hpp"
 #include "engine/terminology/terminology.hpp"
+#include "hooks/config.hpp"
 #include "hooks/hook_engine.hpp"
 
 namespace cds::hooks::testing {
@@ -26,6 +28,16 @@ inline std::shared_ptr<const HookEngine> TestEngine() {
   }();
   EXPECT_NE(engine, nullptr) << "terminology or rule catalogue failed to load";
   return engine;
+}
+
+/// The default configuration with the clinical clock fixed at the instant the test data
+/// (bench/data, tests/data) was written for, so that lookback windows do not drift with the
+/// real date. Token lifetimes and audit times stay real time.
+inline ServerConfig FixedClockConfig() {
+  ServerConfig config = DefaultConfig();
+  config.fixed_now =
+      std::chrono::sys_days(std::chrono::year(2026) / 11 / 21) + std::chrono::hours(12);
+  return config;
 }
 
 }  // namespace cds::hooks::testing

@@ -95,6 +95,11 @@ ServerProcess::ServerProcess(std::vector<std::string> args, ServerAuth auth) {
     argv_storage.insert(argv_storage.end(), {"--audit-db", audit_db_});
   }
   if (auth == ServerAuth::kDisabled) argv_storage.emplace_back("--insecure-no-auth");
+  // The clinical clock is the day the test data was written (its lookbacks would drift with the
+  // real date); token lifetimes and audit times stay real time.
+  if (std::find(args.begin(), args.end(), "--now") == args.end()) {
+    argv_storage.insert(argv_storage.end(), {"--now", kTestDataNow});
+  }
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   pid_ = ::fork();
   if (pid_ == 0) {

@@ -20,6 +20,10 @@ CommandResult RunCommand(const std::string& command);
 /// Writes `text` to a fresh file in the test's temp directory and returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& text);
 
+/// The instant the test data (tests/data, bench/data, the Node FHIR server's seed) was written
+/// for: every test server evaluates as of it unless its arguments give another --now.
+inline constexpr const char* kTestDataNow = "2026-11-21T12:00:00Z";
+
 /// Reads a whole file ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
 

@@ -55,7 +55,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "cds-review-page-"));
   const tokenFile = join(dir, "admin-token");
   writeFileSync(tokenFile, TOKEN + "\n", { mode: 0o600 });
-  server = spawn(SERVER, ["--port", "0", "--threads", "2", "--insecure-no-auth", "--audit-db", join(dir, "audit.db"),
+  server = spawn(SERVER, ["--port", "0", "--threads", "2", "--insecure-no-auth", "--now", "2026-11-21T12:00:00Z", "--audit-db", join(dir, "audit.db"),
     "--admin-token-file", tokenFile], { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
     let out = "";

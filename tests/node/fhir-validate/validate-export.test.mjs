@@ -45,7 +45,7 @@ before(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), "cds-fhir-export-"));
   const db = join(dir, "audit.db");
-  server = spawn(env("SERVER_BINARY"), ["--port", "0", "--threads", "2", "--insecure-no-auth", "--audit-db", db],
+  server = spawn(env("SERVER_BINARY"), ["--port", "0", "--threads", "2", "--insecure-no-auth", "--now", "2026-11-21T12:00:00Z", "--audit-db", db],
     { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
     let out = "";

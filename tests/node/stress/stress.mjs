@@ -112,7 +112,8 @@ writeFileSync(join(dir, 'server.jsonc'), JSON.stringify({
 const serverLog = [];
 const server = spawn(SERVER, ['--config', join(dir, 'server.jsonc'), '--port', '0', '--threads', '2',
   '--trust-issuer', `${ISS}=${join(dir, 'jwks.json')}`, '--audit-db', join(dir, 'audit.db'),
-  '--log-level', 'warn'], {
+  // The clinical clock of the test data (its lookbacks would drift with the real date).
+  '--now', '2026-11-21T12:00:00Z', '--log-level', 'warn'], {
   stdio: ['ignore', 'pipe', 'pipe'],
   // Under AddressSanitizer, a small quarantine so that RSS reflects live memory.
   env: { ...process.env, ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ?? ''}:quarantine_size_mb=16` },
