@@ -22,8 +22,11 @@ cmake --build build -j"$(nproc)" --target cds-hooks-server >/dev/null
 work=$(mktemp -d)
 pid=
 cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
+  if [[ -n "$pid" ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "kept $work (KEEP_WORK)" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 public=https://cds.bench.test
