@@ -37,12 +37,14 @@ constexpr std::array<std::string_view, 7> kNegationBefore = {
 
 }  // namespace
 
-Tokens NormalizeTokens(std::string_view text) {
-  Tokens raw;
-  std::string current;
+// Calls on_word(word) for each run of letters in `text`, lower-cased, that is not a dropped
+// word. Runs of digits and every other character separate words and are not words themselves.
+template <typename OnWord>
+void ForEachWord(std::string_view text, OnWord on_word) {
+  std::string current;  // the run being read, lower-cased
   enum class Kind { kNone, kAlpha, kDigit } kind = Kind::kNone;
   auto flush = [&] {
-    if (!current.empty()) raw.push_back(std::move(current));
+    if (kind == Kind::kAlpha && !In(kDroppedWords, current)) on_word(current);
     current.clear();
     kind = Kind::kNone;
   };
@@ -61,44 +63,21 @@ Tokens NormalizeTokens(std::string_view text) {
     }
   }
   flush();
+}
+
+Tokens NormalizeTokens(std::string_view text) {
   Tokens out;
-  out.reserve(raw.size());
-  for (std::string& t : raw) {
-    if (IsDigit(t.front())) continue;
-    if (In(kDroppedWords, t)) continue;
-    out.push_back(std::move(t));
-  }
+  ForEachWord(text, [&out](const std::string& word) { out.push_back(word); });
   return out;
 }
 
 std::string NormalizeJoined(std::string_view text) {
+  // As NormalizeTokens, joined with single spaces, without a vector of strings.
   std::string out;
-  std::string current;  // the token being read, lower-cased
-  enum class Kind { kNone, kAlpha, kDigit } kind = Kind::kNone;
-  auto flush = [&] {
-    // As NormalizeTokens: numbers and dropped words go; the rest is joined with single spaces.
-    if (kind == Kind::kAlpha && !In(kDroppedWords, current)) {
-      if (!out.empty()) out += ' ';
-      out += current;
-    }
-    current.clear();
-    kind = Kind::kNone;
-  };
-  for (char c : text) {
-    if (IsUpper(c)) c = static_cast<char>(c - 'A' + 'a');
-    if (IsLower(c)) {
-      if (kind == Kind::kDigit) flush();
-      kind = Kind::kAlpha;
-      current += c;
-    } else if (IsDigit(c)) {
-      if (kind == Kind::kAlpha) flush();
-      kind = Kind::kDigit;
-      current += c;
-    } else {
-      flush();
-    }
-  }
-  flush();
+  ForEachWord(text, [&out](const std::string& word) {
+    if (!out.empty()) out += ' ';
+    out += word;
+  });
   return out;
 }
 
