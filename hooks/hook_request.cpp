@@ -55,19 +55,6 @@ std::string DraftOrder::Path() const {
 
 namespace {
 
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-
-// Hook Library invariant ord-1: ^[\d\w]+\/[\d\w-.]+$
-bool IsRelativeReference(std::string_view ref) {
-  const std::size_t slash = ref.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == ref.size()) return false;
-  const std::string_view type = ref.substr(0, slash);
-  const std::string_view id = ref.substr(slash + 1);
-  return std::all_of(type.begin(), type.end(), IsWordChar) &&
-         std::all_of(id.begin(), id.end(),
-                     [](char c) { return IsWordChar(c) || c == '-' || c == '.'; });
-}
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -266,6 +253,18 @@ std::optional<Error> ParsePrefetch(const rapidjson::Value& v, HookRequest& out) 
 }
 
 }  // namespace
+
+bool IsRelativeReference(std::string_view ref) {
+  const auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  };
+  const std::size_t slash = ref.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == ref.size()) return false;
+  const std::string_view type = ref.substr(0, slash);
+  const std::string_view id = ref.substr(slash + 1);
+  return std::all_of(type.begin(), type.end(), word) &&
+         std::all_of(id.begin(), id.end(), [&](char c) { return word(c) || c == '-' || c == '.'; });
+}
 
 bool IsAbsoluteHttpUrl(std::string_view url) noexcept {
   if (url.size() > 2048) return false;

@@ -122,6 +122,10 @@ class HookRequest {
 /// an error or fatal issue: the search failed, and the Bundle counts as missing data.
 [[nodiscard]] bool BundleReportsFailure(const rapidjson::Value& bundle);
 
+/// True when `ref` is a relative reference "Type/id" as the Hook Library's invariant ord-1 has it
+/// for context.userId: ^[\d\w]+\/[\d\w-.]+$ (ASCII word characters).
+[[nodiscard]] bool IsRelativeReference(std::string_view ref);
+
 /// True when `url` is an absolute http(s) URL with a host and no fragment, user-info or
 /// whitespace (what a `fhirServer` base URL may be).
 [[nodiscard]] bool IsAbsoluteHttpUrl(std::string_view url) noexcept;

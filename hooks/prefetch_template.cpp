@@ -1,5 +1,7 @@
 #include "hooks/prefetch_template.hpp"
 
+#include "hooks/hook_request.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -72,19 +74,6 @@ bool IsName(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
   });
-}
-
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-
-// Hook Library invariant ord-1 for userId: ^[\d\w]+\/[\d\w-.]+$
-bool IsRelativeReference(std::string_view ref) {
-  const std::size_t slash = ref.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == ref.size()) return false;
-  const std::string_view type = ref.substr(0, slash);
-  const std::string_view id = ref.substr(slash + 1);
-  return std::all_of(type.begin(), type.end(), IsWordChar) &&
-         std::all_of(id.begin(), id.end(),
-                     [](char c) { return IsWordChar(c) || c == '-' || c == '.'; });
 }
 
 TemplateError MakeError(TemplateError::Kind kind, std::string_view token, std::string message) {

@@ -3,33 +3,6 @@
 #include "hooks/log.hpp"
 
 namespace cds::hooks::auth {
-namespace {
-
-// (hooks::ToString(OutboundFailure) belongs to the HTTP client implementation; the cache names
-// failures itself so that it links without one.)
-std::string_view FailureName(OutboundFailure failure) {
-  switch (failure) {
-    case OutboundFailure::kNotAllowed:
-      return "not_allowed";
-    case OutboundFailure::kDns:
-      return "dns";
-    case OutboundFailure::kConnect:
-      return "connect";
-    case OutboundFailure::kTls:
-      return "tls";
-    case OutboundFailure::kTimeout:
-      return "timeout";
-    case OutboundFailure::kTooLarge:
-      return "too_large";
-    case OutboundFailure::kProtocol:
-      return "protocol";
-    case OutboundFailure::kRedirect:
-      return "redirect";
-  }
-  return "failure";
-}
-
-}  // namespace
 
 JwksCache::JwksCache(std::string iss, std::shared_ptr<HttpClient> client, Options options)
     : iss_(std::move(iss)), client_(std::move(client)), options_(std::move(options)) {}
@@ -114,8 +87,8 @@ void JwksCache::OnFetched(const std::string& jku, const std::string& request_id,
   std::string problem;
   std::string_view result = "ok";
   if (!response.ok()) {
-    problem = std::string(FailureName(*response.failure)) + ": " + response.failure_detail;
-    result = FailureName(*response.failure);
+    problem = std::string(ToString(*response.failure)) + ": " + response.failure_detail;
+    result = ToString(*response.failure);
   } else if (response.status != 200) {
     problem = "HTTP status " + std::to_string(response.status);
     result = "http_error";
