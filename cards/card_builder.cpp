@@ -268,7 +268,7 @@ std::string Detail(const engine::Finding& f) {
 }
 
 std::string NextUuid(const CardBuilderOptions& options) {
-  return options.uuid_generator ? options.uuid_generator() : NewUuidV4();
+  return options.uuid_generator ? options.uuid_generator() : NewUuidV7();
 }
 
 }  // namespace

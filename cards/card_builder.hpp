@@ -50,7 +50,7 @@ struct CardBuilderOptions {
   std::string topic_system = std::string(kDefaultTopicSystem);
   /// Every Coding needs system, code and display (ValidateCardBuilderOptions).
   std::vector<Coding> override_reasons = DefaultOverrideReasons();
-  /// UUID source; empty = NewUuidV4 (tests inject a deterministic one).
+  /// UUID source; empty = NewUuidV7 (tests inject a deterministic one).
   std::function<std::string()> uuid_generator;
 };
 

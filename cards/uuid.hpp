@@ -1,6 +1,7 @@
-// Random (version 4) UUIDs for cards and suggestions.
+// UUIDs for cards and suggestions.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace cds::cards {
@@ -9,5 +10,13 @@ namespace cds::cards {
 /// Thread-safe and lock-free: each thread owns a 64-bit Mersenne Twister seeded once from
 /// std::random_device. Not for secrets (UUIDs only need to be unique, not unpredictable).
 [[nodiscard]] std::string NewUuidV4();
+
+/// A fresh RFC 9562 version-7 UUID: the Unix time in milliseconds (48 bits), then 74 random
+/// bits, "tttttttt-tttt-7xxx-[89ab]xxx-xxxxxxxxxxxx". What cards carry: UUIDs issued later
+/// sort later, so the audit store's card index grows at its end instead of at a random page
+/// per card (issue 7), and a card's UUID tells when it was issued (which its response says
+/// anyway). Same random source as NewUuidV4.
+[[nodiscard]] std::string NewUuidV7(
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace cds::cards

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <regex>
 #include <set>
 
@@ -229,7 +230,36 @@ TEST(CardBuilderTest, FreshWellFormedUuidsOnEveryBuild) {
   const engine::Finding f = CreFinding();
   const std::vector<Card> cards = BuildCards(std::vector<engine::Finding>{f, f}, kRequest);
   EXPECT_NE(cards[0].uuid, cards[1].uuid);
+  const std::regex v7("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  EXPECT_TRUE(std::regex_match(cards[0].uuid, v7)) << cards[0].uuid;  // what cards carry
   testing::ExpectConformantResponse(RenderCardsResponse(cards));
+}
+
+// Version 7: the first 48 bits are the Unix time in milliseconds (RFC 9562 section 5.7), so a
+// card issued later sorts later (the audit store's uuid index then grows at its end).
+TEST(CardBuilderTest, Version7UuidsCarryTheirMillisecondAndSortByIt) {
+  const std::regex v7("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  // 2026-11-21T12:00:00.123Z
+  const auto t = std::chrono::sys_days{std::chrono::year{2026} / 11 / 21} + std::chrono::hours{12} +
+                 std::chrono::milliseconds{123};
+  const std::string u = NewUuidV7(t);
+  EXPECT_TRUE(std::regex_match(u, v7)) << u;
+  const std::string hex = u.substr(0, 8) + u.substr(9, 4);
+  EXPECT_EQ(
+      std::stoull(hex, nullptr, 16),
+      static_cast<unsigned long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count()));
+  std::set<std::string> seen;
+  std::string previous;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string next = NewUuidV7(t + std::chrono::milliseconds{i});
+    EXPECT_TRUE(std::regex_match(next, v7)) << next;
+    EXPECT_LT(previous, next);
+    EXPECT_TRUE(seen.insert(next).second);
+    previous = next;
+  }
+  // Within one millisecond: unique (74 random bits), in no particular order.
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(NewUuidV7(t)).second);
 }
 
 TEST(CardBuilderTest, MarkdownEscapesPatientText) {
