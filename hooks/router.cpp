@@ -659,6 +659,12 @@ void Router::RecordCall(CallPtr call) const {
                           std::chrono::steady_clock::now() - call->started)
                           .count();
   call->recorded = true;
+  // Nothing after this step reads the request, its views or the outcome: free them here, on the
+  // I/O thread that allocated them, not on the audit writer's thread when the call ends there
+  // (freeing thousands of another thread's blocks took ~15 % of the writer's time).
+  call->outcome.reset();
+  call->hook.reset();
+  call->prefetch.reset();
   const auto submitted = std::chrono::steady_clock::now();
   call->stage_start = submitted;
   audit_->RecordCall(std::move(record), [this, call, submitted](const audit::CommitStatus& status) {
