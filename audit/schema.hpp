@@ -11,7 +11,7 @@
 namespace cds::audit {
 
 /// The version this build writes.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// The applied version of `db` (0 for a new, empty database).
 [[nodiscard]] std::optional<int> SchemaVersionOf(sqlite3* db, std::string* error = nullptr);

@@ -12,6 +12,10 @@
 #include <system_error>
 #include <type_traits>
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "audit/schema.hpp"
 
 namespace cds::audit {
@@ -45,6 +49,98 @@ std::vector<std::string> SplitList(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+// The JSON array columns of schema version 4 (cards.evidence, cards.suggestions, calls.orders):
+// an array of rows, each an array of strings; an order row ends with its selected flag (0 or 1).
+template <typename Item, typename Fields>
+std::string EncodeRows(const std::vector<Item>& items, Fields fields) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  for (const Item& item : items) {
+    w.StartArray();
+    fields(w, item);
+    w.EndArray();
+  }
+  w.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void Put(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& text) {
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+std::string EncodeEvidence(const std::vector<EvidenceRef>& evidence) {
+  return EncodeRows(evidence, [](auto& w, const EvidenceRef& e) {
+    Put(w, e.reference);
+    Put(w, e.path);
+    Put(w, e.value);
+  });
+}
+
+std::string EncodeSuggestions(const std::vector<SuggestionOffered>& suggestions) {
+  return EncodeRows(suggestions, [](auto& w, const SuggestionOffered& g) {
+    Put(w, g.uuid);
+    Put(w, g.label);
+  });
+}
+
+std::string EncodeOrders(const std::vector<OrderSeen>& orders) {
+  return EncodeRows(orders, [](auto& w, const OrderSeen& o) {
+    Put(w, o.resource_type);
+    Put(w, o.id);
+    Put(w, o.medication);
+    w.Int(o.selected ? 1 : 0);
+  });
+}
+
+// Calls `add` with each row of a JSON array column, after checking it has `width` elements
+// whose first `strings` are strings. A column that does not decode is an error (a corrupt or
+// hand-edited store), never an empty list.
+template <typename Add>
+std::optional<std::string> DecodeRows(std::string_view text, const char* column,
+                                      rapidjson::SizeType width, rapidjson::SizeType strings,
+                                      Add add) {
+  rapidjson::Document d;
+  d.Parse(text.data(), text.size());
+  const auto corrupt = [&] {
+    return std::string("the audit store's ") + column + " column " +
+           "does not hold the expected JSON array";
+  };
+  if (d.HasParseError() || !d.IsArray()) return corrupt();
+  for (const rapidjson::Value& row : d.GetArray()) {
+    if (!row.IsArray() || row.Size() != width) return corrupt();
+    for (rapidjson::SizeType i = 0; i < strings; ++i) {
+      if (!row[i].IsString()) return corrupt();
+    }
+    add(row);
+  }
+  return std::nullopt;
+}
+
+std::string Text(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+std::optional<std::string> DecodeEvidence(std::string_view text, std::vector<EvidenceRef>& out) {
+  return DecodeRows(text, "cards.evidence", 3, 3, [&](const rapidjson::Value& r) {
+    out.push_back({Text(r[0]), Text(r[1]), Text(r[2])});
+  });
+}
+
+std::optional<std::string> DecodeSuggestions(std::string_view text,
+                                             std::vector<SuggestionOffered>& out) {
+  return DecodeRows(text, "cards.suggestions", 2, 2, [&](const rapidjson::Value& r) {
+    out.push_back({Text(r[0]), Text(r[1])});
+  });
+}
+
+std::optional<std::string> DecodeOrders(std::string_view text, std::vector<OrderSeen>& out) {
+  std::optional<std::string> bad;
+  auto e = DecodeRows(text, "calls.orders", 4, 3, [&](const rapidjson::Value& r) {
+    if (!r[3].IsInt()) bad = "the audit store's calls.orders column has a bad selected flag";
+    out.push_back({Text(r[0]), Text(r[1]), Text(r[2]), r[3].IsInt() && r[3].GetInt() != 0});
+  });
+  return e ? e : bad;
 }
 
 // Creates the file 0600 (and its directory 0700) before SQLite opens it: SQLite would create it
@@ -95,10 +191,10 @@ Result<sql::DbPtr> OpenConnection(const std::string& path, Synchronous synchrono
 constexpr std::string_view kCallColumns =
     "c.id, c.hook_instance, c.service, c.hook, c.received_ms, c.issuer, c.subject, c.tenant, "
     "c.jti, c.user_id, c.patient_id, c.encounter_id, c.latency_us, c.http_status, c.request_id, "
-    "c.error, (SELECT count(*) FROM cards k2 WHERE k2.call_id = c.id)";
+    "c.error, (SELECT count(*) FROM cards k2 WHERE k2.call_id = c.id), c.orders";
 
-CallRow ReadCall(const Stmt& s) {
-  CallRow row;
+// A call row with its orders (column 17).
+std::optional<std::string> ReadCall(const Stmt& s, CallRow& row) {
   row.id = s.Int(0);
   CallRecord& c = row.call;
   c.hook_instance = s.Text(1);
@@ -114,17 +210,18 @@ CallRow ReadCall(const Stmt& s) {
   c.request_id = s.Text(14);
   c.error = s.Text(15);
   row.card_count = static_cast<std::size_t>(s.Int(16));
-  return row;
+  return DecodeOrders(s.Text(17), c.orders);
 }
 
 constexpr std::string_view kCardColumns =
     "k.id, k.call_id, k.received_ms, c.hook_instance, c.service, c.hook, c.patient_id, "
     "c.user_id, k.uuid, k.rule_id, k.rule_version, k.rule_title, k.catalogue_id, k.indicator, "
     "k.summary, k.merged_rules, k.outcome, k.outcome_ms, "
-    "(SELECT count(*) FROM feedback f2 WHERE f2.card_id = k.id), k.implicated";
+    "(SELECT count(*) FROM feedback f2 WHERE f2.card_id = k.id), k.implicated, k.evidence, "
+    "k.suggestions";
 
-CardRow ReadCard(const Stmt& s) {
-  CardRow row;
+// A card row; its evidence and suggestions (columns 20, 21) only `with_children`.
+std::optional<std::string> ReadCard(const Stmt& s, CardRow& row, bool with_children) {
   row.id = s.Int(0);
   row.call_id = s.Int(1);
   row.received = FromMs(s.Int(2));
@@ -146,7 +243,13 @@ CardRow ReadCard(const Stmt& s) {
   if (const auto ms = s.OptionalInt(17)) row.outcome_time = FromMs(*ms);
   row.feedback_count = static_cast<std::size_t>(s.Int(18));
   k.implicated = SplitList(s.Text(19));
-  return row;
+  if (!with_children) return std::nullopt;
+  if (auto e = DecodeEvidence(s.Text(20), k.evidence)) return e;
+  return DecodeSuggestions(s.Text(21), k.suggestions);
+}
+
+std::optional<std::string> ReadCardRow(const Stmt& s, CardRow& row) {
+  return ReadCard(s, row, false);
 }
 
 constexpr std::string_view kFeedbackColumns =
@@ -154,8 +257,7 @@ constexpr std::string_view kFeedbackColumns =
     "f.reason_system, f.reason_code, f.reason_display, f.comment, f.outcome_ms, f.issuer, "
     "f.subject, f.tenant, f.jti, f.request_id, f.unknown_card";
 
-FeedbackRow ReadFeedback(const Stmt& s) {
-  FeedbackRow row;
+std::optional<std::string> ReadFeedback(const Stmt& s, FeedbackRow& row) {
   row.id = s.Int(0);
   row.received = FromMs(s.Int(1));
   row.service = s.Text(2);
@@ -171,7 +273,7 @@ FeedbackRow ReadFeedback(const Stmt& s) {
   row.principal = {s.Text(12), s.Text(13), s.Text(14), s.Text(15)};
   row.request_id = s.Text(16);
   row.unknown_card = s.Int(17) != 0;
-  return row;
+  return std::nullopt;
 }
 
 // A WHERE clause built from fixed fragments; every value is a bound parameter.
@@ -229,39 +331,10 @@ Result<Page<Row>> RunPage(sqlite3* db, const std::string& text, const std::vecto
       page.next_before_id = page.items.back().id;
       break;
     }
-    page.items.push_back(read(stmt));
+    if (auto error = read(stmt, page.items.emplace_back())) return StoreError{*error};
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return StoreError{sql::Message(db, "query")};
   return page;
-}
-
-std::optional<std::string> LoadOrders(sqlite3* db, CallRow& row) {
-  Stmt s(db,
-         "SELECT resource_type, resource_id, medication, selected FROM call_orders "
-         "WHERE call_id = ? ORDER BY position");
-  if (!s.ok()) return sql::Message(db, "orders");
-  s.Bind(1, row.id);
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    row.call.orders.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3) != 0});
-  }
-  if (rc != SQLITE_DONE) return sql::Message(db, "orders");
-  return std::nullopt;
-}
-
-std::optional<std::string> LoadCardChildren(sqlite3* db, std::int64_t card_id, CardRecord& card) {
-  Stmt e(db,
-         "SELECT reference, path, value FROM card_evidence WHERE card_id = ? ORDER BY position");
-  Stmt s(db, "SELECT uuid, label FROM card_suggestions WHERE card_id = ? ORDER BY position");
-  if (!e.ok() || !s.ok()) return sql::Message(db, "card");
-  e.Bind(1, card_id);
-  int rc;
-  while ((rc = e.Step()) == SQLITE_ROW) card.evidence.push_back({e.Text(0), e.Text(1), e.Text(2)});
-  if (rc != SQLITE_DONE) return sql::Message(db, "evidence");
-  s.Bind(1, card_id);
-  while ((rc = s.Step()) == SQLITE_ROW) card.suggestions.push_back({s.Text(0), s.Text(1)});
-  if (rc != SQLITE_DONE) return sql::Message(db, "suggestions");
-  return std::nullopt;
 }
 
 std::optional<std::string> LoadFeedback(sqlite3* db, std::int64_t card_id,
@@ -271,7 +344,9 @@ std::optional<std::string> LoadFeedback(sqlite3* db, std::int64_t card_id,
   if (!s.ok()) return sql::Message(db, "feedback");
   s.Bind(1, card_id);
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadFeedback(s));
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    if (auto e = ReadFeedback(s, out.emplace_back())) return e;
+  }
   if (rc != SQLITE_DONE) return sql::Message(db, "feedback");
   return std::nullopt;
 }
@@ -303,33 +378,23 @@ class ReadTransaction {
 // The write connection and its statements, prepared once (SQLITE_PREPARE_PERSISTENT).
 struct SqliteAuditStore::Writer {
   sql::DbPtr db;
-  Stmt insert_call, insert_order, insert_card, insert_evidence, insert_suggestion, find_card,
-      insert_feedback, update_outcome, find_key, insert_key, probe;
+  Stmt insert_call, insert_card, find_card, insert_feedback, update_outcome, find_key, insert_key,
+      probe;
 
   explicit Writer(sql::DbPtr connection) : db(std::move(connection)) {
     sqlite3* d = db.get();
     insert_call = Stmt(d,
                        "INSERT INTO calls (hook_instance, service, hook, received_ms, issuer, "
                        "subject, tenant, jti, user_id, patient_id, encounter_id, latency_us, "
-                       "http_status, request_id, error) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "http_status, request_id, error, orders) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        true);
-    insert_order = Stmt(d,
-                        "INSERT INTO call_orders (call_id, position, resource_type, resource_id, "
-                        "medication, selected) VALUES (?, ?, ?, ?, ?, ?)",
-                        true);
     insert_card = Stmt(d,
                        "INSERT INTO cards (call_id, received_ms, uuid, rule_id, rule_version, "
-                       "rule_title, catalogue_id, indicator, summary, merged_rules, implicated) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "rule_title, catalogue_id, indicator, summary, merged_rules, implicated, "
+                       "evidence, suggestions) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        true);
-    insert_evidence = Stmt(d,
-                           "INSERT INTO card_evidence (card_id, position, reference, path, value) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           true);
-    insert_suggestion =
-        Stmt(d, "INSERT INTO card_suggestions (card_id, position, uuid, label) VALUES (?, ?, ?, ?)",
-             true);
     find_card =
         Stmt(d, "SELECT id, rule_id FROM cards WHERE uuid = ? ORDER BY id DESC LIMIT 1", true);
     insert_feedback = Stmt(d,
@@ -350,8 +415,7 @@ struct SqliteAuditStore::Writer {
   }
 
   [[nodiscard]] bool ok() const {
-    return insert_call.ok() && insert_order.ok() && insert_card.ok() && insert_evidence.ok() &&
-           insert_suggestion.ok() && find_card.ok() && insert_feedback.ok() &&
+    return insert_call.ok() && insert_card.ok() && find_card.ok() && insert_feedback.ok() &&
            update_outcome.ok() && find_key.ok() && insert_key.ok() && probe.ok();
   }
 
@@ -388,48 +452,37 @@ struct SqliteAuditStore::Writer {
     return std::nullopt;
   }
 
+  // The texts are bound without a copy (BindStatic): `r` and the encoded columns outlive each
+  // Run(), and each statement is Reset (its bindings cleared) before they go.
   std::optional<std::string> Write(const CallRecord& r) {
     sqlite3* d = db.get();
+    const std::string orders = EncodeOrders(r.orders);
     Stmt& s = insert_call;
+    s.BindStatic(1, r.hook_instance).BindStatic(2, r.service).BindStatic(3, r.hook);
+    s.Bind(4, ToMs(r.received)).BindStatic(5, r.principal.issuer);
+    s.BindStatic(6, r.principal.subject).BindStatic(7, r.principal.tenant);
+    s.BindStatic(8, r.principal.jti).BindStatic(9, r.user_id).BindStatic(10, r.patient_id);
+    s.BindStatic(11, r.encounter_id).Bind(12, r.latency_us);
+    s.Bind(13, std::int64_t{r.http_status}).BindStatic(14, r.request_id);
+    s.BindStatic(15, r.error).BindStatic(16, orders);
+    std::optional<std::string> error;
+    if (!s.Run()) error = sql::Message(d, "insert call");
     s.Reset();
-    s.Bind(1, r.hook_instance).Bind(2, r.service).Bind(3, r.hook).Bind(4, ToMs(r.received));
-    s.Bind(5, r.principal.issuer).Bind(6, r.principal.subject).Bind(7, r.principal.tenant);
-    s.Bind(8, r.principal.jti).Bind(9, r.user_id).Bind(10, r.patient_id).Bind(11, r.encounter_id);
-    s.Bind(12, r.latency_us).Bind(13, std::int64_t{r.http_status}).Bind(14, r.request_id);
-    s.Bind(15, r.error);
-    if (!s.Run()) return sql::Message(d, "insert call");
+    if (error) return error;
     const std::int64_t call_id = sqlite3_last_insert_rowid(d);
-    for (std::size_t i = 0; i < r.orders.size(); ++i) {
-      const OrderSeen& o = r.orders[i];
-      Stmt& q = insert_order;
-      q.Reset();
-      q.Bind(1, call_id).Bind(2, static_cast<std::int64_t>(i)).Bind(3, o.resource_type);
-      q.Bind(4, o.id).Bind(5, o.medication).Bind(6, std::int64_t{o.selected ? 1 : 0});
-      if (!q.Run()) return sql::Message(d, "insert order");
-    }
     for (const CardRecord& k : r.cards) {
+      const std::string implicated = JoinList(k.implicated);
+      const std::string evidence = EncodeEvidence(k.evidence);
+      const std::string suggestions = EncodeSuggestions(k.suggestions);
       Stmt& c = insert_card;
+      c.Bind(1, call_id).Bind(2, ToMs(r.received)).BindStatic(3, k.uuid);
+      c.BindStatic(4, k.rule_id).BindStatic(5, k.rule_version).BindStatic(6, k.rule_title);
+      c.BindStatic(7, k.catalogue_id).BindStatic(8, k.indicator).BindStatic(9, k.summary);
+      c.BindStatic(10, k.merged_rules).BindStatic(11, implicated).BindStatic(12, evidence);
+      c.BindStatic(13, suggestions);
+      if (!c.Run()) error = sql::Message(d, "insert card");
       c.Reset();
-      c.Bind(1, call_id).Bind(2, ToMs(r.received)).Bind(3, k.uuid).Bind(4, k.rule_id);
-      c.Bind(5, k.rule_version).Bind(6, k.rule_title).Bind(7, k.catalogue_id);
-      c.Bind(8, k.indicator).Bind(9, k.summary).Bind(10, k.merged_rules);
-      c.Bind(11, JoinList(k.implicated));
-      if (!c.Run()) return sql::Message(d, "insert card");
-      const std::int64_t card_id = sqlite3_last_insert_rowid(d);
-      for (std::size_t i = 0; i < k.evidence.size(); ++i) {
-        Stmt& e = insert_evidence;
-        e.Reset();
-        e.Bind(1, card_id).Bind(2, static_cast<std::int64_t>(i)).Bind(3, k.evidence[i].reference);
-        e.Bind(4, k.evidence[i].path).Bind(5, k.evidence[i].value);
-        if (!e.Run()) return sql::Message(d, "insert evidence");
-      }
-      for (std::size_t i = 0; i < k.suggestions.size(); ++i) {
-        Stmt& g = insert_suggestion;
-        g.Reset();
-        g.Bind(1, card_id).Bind(2, static_cast<std::int64_t>(i)).Bind(3, k.suggestions[i].uuid);
-        g.Bind(4, k.suggestions[i].label);
-        if (!g.Run()) return sql::Message(d, "insert suggestion");
-      }
+      if (error) return error;
     }
     return std::nullopt;
   }
@@ -512,7 +565,7 @@ void SqliteAuditStore::Enqueue(Item item) {
     std::lock_guard lock(mutex_);
     if (writer_ != nullptr && !stopping_) {
       queue_.push_back(std::move(item));
-      wake_.notify_one();
+      if (!lingering_ || queue_.size() >= options_.max_batch) wake_.notify_one();
       return;
     }
   }
@@ -574,6 +627,7 @@ void SqliteAuditStore::WriterLoop() {
   Clock::time_point next_purge =
       Clock::now() + std::min<Clock::duration>(options_.purge_interval, std::chrono::minutes(1));
   std::optional<Purging> purging;
+  std::size_t last_batch = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
     const auto ready = [this] { return stopping_ || !queue_.empty(); };
@@ -587,6 +641,13 @@ void SqliteAuditStore::WriterLoop() {
     if (periodic && Clock::now() >= next_purge) {
       if (!purging) purging.emplace(Purging{PurgeResult{RetentionCutoff(), 0, 0, 0}, {}});
       next_purge = Clock::now() + options_.purge_interval;
+    }
+    if (!queue_.empty() && !stopping_ && options_.commit_delay.count() > 0 &&
+        last_batch >= options_.commit_siblings && queue_.size() < options_.max_batch) {
+      lingering_ = true;
+      wake_.wait_for(lock, options_.commit_delay,
+                     [this] { return stopping_ || queue_.size() >= options_.max_batch; });
+      lingering_ = false;
     }
     if (!queue_.empty()) {
       std::vector<Item> batch;
@@ -614,6 +675,7 @@ void SqliteAuditStore::WriterLoop() {
         lock.unlock();
         CommitBatch(writes);
       }
+      last_batch = writes.size();
       lock.lock();
       continue;
     }
@@ -721,14 +783,8 @@ bool SqliteAuditStore::PurgeChunk(sqlite3* db, Purging& purging, std::string* er
           true, &selected) &&
       run("DELETE FROM feedback WHERE card_id IN " + std::string(kCardsOfChunk), false,
           &delta.feedback) &&
-      run("DELETE FROM card_evidence WHERE card_id IN " + std::string(kCardsOfChunk), false,
-          nullptr) &&
-      run("DELETE FROM card_suggestions WHERE card_id IN " + std::string(kCardsOfChunk), false,
-          nullptr) &&
       run("DELETE FROM cards WHERE call_id IN (SELECT id FROM temp.purge_ids)", false,
           &delta.cards) &&
-      run("DELETE FROM call_orders WHERE call_id IN (SELECT id FROM temp.purge_ids)", false,
-          nullptr) &&
       run("DELETE FROM calls WHERE id IN (SELECT id FROM temp.purge_ids)", false, &delta.calls) &&
       run("DELETE FROM feedback WHERE id IN (SELECT id FROM feedback WHERE received_ms < ? "
           "ORDER BY received_ms LIMIT ?)",
@@ -774,12 +830,7 @@ Result<Page<CallRow>> SqliteAuditStore::Calls(const Filter& filter, const PageRe
   std::lock_guard lock(read_mutex_);
   ReadTransaction tx(read_db_.get());
   if (tx.error()) return StoreError{"calls: " + *tx.error()};
-  auto result = RunPage<CallRow>(read_db_.get(), text, w.args, limit, ReadCall);
-  if (!result) return result;
-  for (CallRow& row : result.value().items) {
-    if (auto error = LoadOrders(read_db_.get(), row)) return StoreError{*error};
-  }
-  return result;
+  return RunPage<CallRow>(read_db_.get(), text, w.args, limit, ReadCall);
 }
 
 Result<Page<CardRow>> SqliteAuditStore::Cards(const Filter& filter, const PageRequest& page) {
@@ -794,7 +845,7 @@ Result<Page<CardRow>> SqliteAuditStore::Cards(const Filter& filter, const PageRe
                            " FROM cards k JOIN calls c ON c.id = k.call_id" + w.text +
                            " ORDER BY k.id DESC LIMIT ?";
   std::lock_guard lock(read_mutex_);
-  return RunPage<CardRow>(read_db_.get(), text, w.args, limit, ReadCard);
+  return RunPage<CardRow>(read_db_.get(), text, w.args, limit, ReadCardRow);
 }
 
 Result<Page<FeedbackRow>> SqliteAuditStore::UnknownCardFeedback(const Filter& filter,
@@ -827,14 +878,12 @@ Result<std::optional<CardDetail>> SqliteAuditStore::Card(const std::string& uuid
   if (rc == SQLITE_DONE) return std::optional<CardDetail>();
   if (rc != SQLITE_ROW) return StoreError{sql::Message(db, "card")};
   CardDetail detail;
-  detail.card = ReadCard(s);
-  if (auto e = LoadCardChildren(db, detail.card.id, detail.card.card)) return StoreError{*e};
+  if (auto e = ReadCard(s, detail.card, true)) return StoreError{*e};
   Stmt c(db, "SELECT " + std::string(kCallColumns) + " FROM calls c WHERE c.id = ?");
   if (!c.ok()) return StoreError{sql::Message(db, "call")};
   c.Bind(1, detail.card.call_id);
   if (c.Step() != SQLITE_ROW) return StoreError{sql::Message(db, "call")};
-  detail.call = ReadCall(c);
-  if (auto e = LoadOrders(db, detail.call)) return StoreError{*e};
+  if (auto e = ReadCall(c, detail.call)) return StoreError{*e};
   if (auto e = LoadFeedback(db, detail.card.id, detail.feedback)) return StoreError{*e};
   return std::optional<CardDetail>(std::move(detail));
 }
@@ -949,15 +998,15 @@ Result<std::size_t> SqliteAuditStore::ExportCalls(
   std::size_t count = 0;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
-    CallRow row = ReadCall(s);
-    if (auto e = LoadOrders(db, row)) return StoreError{*e};
+    CallRow row;
+    if (auto e = ReadCall(s, row)) return StoreError{*e};
     ExportedCall exported{row.id, std::move(row.call), {}};
     k.Reset();
     k.Bind(1, exported.id);
     int krc;
     while ((krc = k.Step()) == SQLITE_ROW) {
-      CardRow card = ReadCard(k);
-      if (auto e = LoadCardChildren(db, card.id, card.card)) return StoreError{*e};
+      CardRow card;
+      if (auto e = ReadCard(k, card, true)) return StoreError{*e};
       exported.feedback.emplace_back();
       if (auto e = LoadFeedback(db, card.id, exported.feedback.back())) return StoreError{*e};
       exported.call.cards.push_back(std::move(card.card));
@@ -983,7 +1032,9 @@ Result<std::size_t> SqliteAuditStore::ExportUnknownCardFeedback(
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     ++count;
-    if (!each(ReadFeedback(s))) break;
+    FeedbackRow row;
+    if (auto e = ReadFeedback(s, row)) return StoreError{*e};
+    if (!each(row)) break;
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return StoreError{sql::Message(db, "export feedback")};
   return count;

@@ -37,6 +37,11 @@ Stmt& Stmt::Bind(int index, std::string_view value) noexcept {
   return *this;
 }
 
+Stmt& Stmt::BindStatic(int index, std::string_view value) noexcept {
+  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  return *this;
+}
+
 Stmt& Stmt::BindNull(int index) noexcept {
   sqlite3_bind_null(stmt_, index);
   return *this;

@@ -39,6 +39,9 @@ class Stmt {
   void Reset() noexcept;
   Stmt& Bind(int index, std::int64_t value) noexcept;
   Stmt& Bind(int index, std::string_view value) noexcept;
+  /// Binds text SQLite does not copy: `value` must stay valid until Reset() (which clears the
+  /// bindings) or the statement is destroyed. For the writer's hot path.
+  Stmt& BindStatic(int index, std::string_view value) noexcept;
   Stmt& BindNull(int index) noexcept;
   Stmt& BindValue(int index, const Value& value) noexcept;
   /// Binds 1..n in order.

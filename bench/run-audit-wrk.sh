@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Hook throughput with the audit trail off, on (synchronous=FULL, the default) and on with
-# synchronous=NORMAL, in the same run: wrk POSTs the realistic order-select call (it fires two
+# Hook throughput with the audit trail off, on (the defaults: synchronous=FULL, commit_delay_us
+# 2000) and on without the commit delay (commit_delay_us 0), in the same run: wrk POSTs the realistic order-select call (it fires two
 # cards) over HTTPS keep-alive to three Release servers, in alternating rounds so that machine
 # noise hits every configuration alike. Usage: bench/run-audit-wrk.sh [seconds] [connections]
 # [rounds]. Prints a Markdown table and the ratios for docs/performance.md. Not a test.
@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo '{"audit": {"synchronous": "normal"}}' > "$work/normal.jsonc"
+echo '{"audit": {"commit_delay_us": 0}}' > "$work/nodelay.jsonc"
 declare -A url
 start() {  # name args...
   local name=$1
@@ -39,10 +39,10 @@ start() {  # name args...
 }
 start off --no-audit
 start full --audit-db "$work/full.db"
-start normal --audit-db "$work/normal.db" --config "$work/normal.jsonc"
+start nodelay --audit-db "$work/nodelay.db" --config "$work/nodelay.jsonc"
 
 declare -A sum
-names=(off full normal)
+names=(off full nodelay)
 for name in "${names[@]}"; do sum[$name]=0; done
 echo "wrk -t$threads -c$connections -d${seconds}s x $rounds rounds, HTTPS keep-alive, $(nproc) cores, $(date -u +%F)"
 echo
@@ -61,7 +61,7 @@ for round in $(seq "$rounds"); do
   done
 done
 echo
-for name in full normal; do
+for name in full nodelay; do
   ratio=$(echo "${sum[$name]} / ${sum[off]}" | bc -l)
   printf "mean req/s with audit %s / without: %.3f (cost %.1f %%)\n" "$name" "$ratio" \
     "$(echo "(1 - $ratio) * 100" | bc -l)"

@@ -303,6 +303,8 @@ Handlers RootHandlers(ServerConfig& c) {
                          {"retention_days", Unsigned(c.audit.retention_days, 36500)},
                          {"synchronous", String(c.audit.synchronous)},
                          {"max_batch", Unsigned(c.audit.max_batch, 100000)},
+                         {"commit_delay_us", Unsigned(c.audit.commit_delay_us, 100'000)},
+                         {"commit_siblings", Unsigned(c.audit.commit_siblings, 100000)},
                          {"on_failure", String(c.audit.on_failure)},
                          {"spool_file", String(c.audit.spool_file)},
                          {"spool_max_bytes", Unsigned(c.audit.spool_max_bytes, 1ULL << 40)},

@@ -120,6 +120,10 @@ struct AuditConfig {
   std::uint32_t retention_days = 365;    // purged daily and on demand (POST /admin/api/purge)
   std::string synchronous = "full";      // full | normal (normal: a power loss may lose commits)
   std::uint32_t max_batch = 512;         // items per group commit
+  // Under load (the last commit carried >= commit_siblings items) the writer waits up to
+  // commit_delay_us for more before it commits: fewer, larger commits (see docs/audit.md).
+  std::uint32_t commit_delay_us = 2000;
+  std::uint32_t commit_siblings = 4;
   // Issue 8: when a commit fails (disk full, database locked).
   std::string on_failure = "fail_closed";  // fail_closed (503) | spool (fail open, see below)
   std::string spool_file;  // spool: the NDJSON spool; "" = next to db_file (var/audit.spool.ndjson)

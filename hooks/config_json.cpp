@@ -131,6 +131,8 @@ std::string EffectiveConfigJson(const ServerConfig& c) {
   Int(w, "retention_days", c.audit.retention_days);
   Str(w, "synchronous", c.audit.synchronous);
   Int(w, "max_batch", c.audit.max_batch);
+  Int(w, "commit_delay_us", c.audit.commit_delay_us);
+  Int(w, "commit_siblings", c.audit.commit_siblings);
   w.EndObject();
   Object(w, "admin");
   Str(w, "token_file", c.admin.token_file);  // the path only, never the token

@@ -47,6 +47,8 @@ std::shared_ptr<cds::audit::SqliteAuditStore> OpenAudit(const cds::hooks::Server
                                                              : cds::audit::Synchronous::kFull;
   options.retention_days = static_cast<int>(config.audit.retention_days);
   options.max_batch = config.audit.max_batch;
+  options.commit_delay = std::chrono::microseconds(config.audit.commit_delay_us);
+  options.commit_siblings = config.audit.commit_siblings;
   options.busy_timeout = std::chrono::milliseconds(config.audit.busy_timeout_ms);
   auto store = cds::audit::SqliteAuditStore::Open(options);
   if (!store) throw std::runtime_error("audit trail: " + store.error().message);

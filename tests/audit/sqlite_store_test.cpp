@@ -142,6 +142,93 @@ TEST(SqliteStoreTest, MigratesAVersion1DatabaseKeepingItsRows) {
   EXPECT_EQ(Count(path, "SELECT count(*) FROM calls WHERE request_id = 'req-hi-new'"), 1);
 }
 
+// Version 4 folds the evidence, suggestion and order rows into JSON columns: the rows of a
+// version-3 store come back in their old positions' order, with their text unchanged.
+TEST(SqliteStoreTest, MigratesAVersion3DatabaseFoldingChildRowsIntoTheirCardOrCall) {
+  TempDir dir;
+  const std::string path = dir.File("v3.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(Migrate(db, 3), std::nullopt);
+    sqlite3_close(db);
+  }
+  Exec(path, R"sql(
+    INSERT INTO calls (id, hook_instance, service, hook, received_ms, issuer, subject, tenant,
+                       jti, user_id, patient_id, encounter_id, latency_us, http_status)
+      VALUES (1, 'hi-3', 'svc', 'order-select', 1790000000000, '', '', '', '', 'u', 'p9', '',
+              900, 200),
+             (2, 'hi-none', 'svc', 'order-select', 1790000001000, '', '', '', '', 'u', 'p9', '',
+              900, 200);
+    INSERT INTO call_orders VALUES (1, 1, 'MedicationRequest', 'vpa', 'valproate "VPA"', 0),
+                                   (1, 0, 'MedicationRequest', 'mero', 'méropénem 1 g', 1);
+    INSERT INTO cards (id, call_id, received_ms, uuid, rule_id, rule_version, rule_title,
+                       catalogue_id, indicator, summary, merged_rules, implicated)
+      VALUES (1, 1, 1790000000000, 'card-3', 'carb-vpa', '1.0.0', 'Carbapenem with valproate',
+              'R05', 'critical', 'Meropenem: interacts', '', 'MedicationRequest/mero'),
+             (2, 2, 1790000001000, 'card-bare', 'carb-vpa', '1.0.0', 't', 'R05', 'info', 's', '',
+              '');
+    INSERT INTO card_evidence VALUES (1, 2, 'Observation/c', 'Observation.code', 'third'),
+                                     (1, 0, 'MedicationRequest/vpa', 'MedicationRequest', 'a\b'),
+                                     (1, 1, 'Observation/l', 'Observation.valueQuantity', '60 mg/L');
+    INSERT INTO card_suggestions VALUES (1, 1, 's-2', 'Cancel meropenem'),
+                                        (1, 0, 's-1', 'Switch to levetiracetam');
+  )sql");
+  auto store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Count(path, "SELECT max(version) FROM schema_version"), kSchemaVersion);
+  EXPECT_EQ(Count(path,
+                  "SELECT count(*) FROM sqlite_schema WHERE name IN ('call_orders', "
+                  "'card_evidence', 'card_suggestions', 'calls_hook_instance')"),
+            0);
+  auto card = store->Card("card-3");
+  ASSERT_TRUE(card) << card.error().message;
+  ASSERT_TRUE(card.value().has_value());
+  const CardRecord& k = card.value()->card.card;
+  ASSERT_EQ(k.evidence.size(), 3u);
+  EXPECT_EQ(k.evidence[0].reference, "MedicationRequest/vpa");
+  EXPECT_EQ(k.evidence[0].value, "a\\b");
+  EXPECT_EQ(k.evidence[1].path, "Observation.valueQuantity");
+  EXPECT_EQ(k.evidence[2].value, "third");
+  ASSERT_EQ(k.suggestions.size(), 2u);
+  EXPECT_EQ(k.suggestions[0].uuid, "s-1");
+  EXPECT_EQ(k.suggestions[1].label, "Cancel meropenem");
+  const CallRecord& c = card.value()->call.call;
+  ASSERT_EQ(c.orders.size(), 2u);
+  EXPECT_EQ(c.orders[0].id, "mero");
+  EXPECT_EQ(c.orders[0].medication, "méropénem 1 g");
+  EXPECT_TRUE(c.orders[0].selected);
+  EXPECT_EQ(c.orders[1].medication, "valproate \"VPA\"");
+  EXPECT_FALSE(c.orders[1].selected);
+  // A card and call that had no child rows get empty arrays.
+  auto bare = store->Card("card-bare");
+  ASSERT_TRUE(bare && bare.value().has_value());
+  EXPECT_TRUE(bare.value()->card.card.evidence.empty());
+  EXPECT_TRUE(bare.value()->card.card.suggestions.empty());
+  EXPECT_TRUE(bare.value()->call.call.orders.empty());
+}
+
+// A JSON column that does not decode (a hand-edited or damaged store) is an error on the read
+// that needs it, never a silently empty list; the other reads go on working.
+TEST(SqliteStoreTest, ACorruptJsonColumnIsAnErrorNotAnEmptyList) {
+  TempDir dir;
+  const std::string path = dir.File("audit.db");
+  auto store = OpenStore(path);
+  ASSERT_TRUE(Commit(*store, MakeCall("hi-1", At(1), "carb-vpa", 1)).ok);
+  ASSERT_TRUE(Commit(*store, MakeCall("hi-2", At(2), "carb-vpa", 1)).ok);
+  Exec(path, "UPDATE cards SET evidence = '[[\"only one\"]]' WHERE uuid = 'hi-1-card-0'");
+  Exec(path, "UPDATE calls SET orders = 'not json' WHERE hook_instance = 'hi-2'");
+  auto card = store->Card("hi-1-card-0");
+  ASSERT_FALSE(card);
+  EXPECT_THAT(card.error().message, HasSubstr("cards.evidence"));
+  auto calls = store->Calls({}, {});
+  ASSERT_FALSE(calls);
+  EXPECT_THAT(calls.error().message, HasSubstr("calls.orders"));
+  auto cards = store->Cards({}, {});  // the list does not read evidence
+  ASSERT_TRUE(cards);
+  EXPECT_EQ(cards.value().items.size(), 2u);
+}
+
 TEST(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {
   TempDir dir;
   const std::string path = dir.File("future.db");
@@ -180,9 +267,69 @@ TEST(SqliteStoreTest, ACallIsOnDiskWhenItsCompletionRuns) {
     seen.set_value(Count(path, "SELECT count(*) FROM cards WHERE uuid LIKE 'hi-1-card-%'"));
   });
   EXPECT_EQ(seen.get_future().get(), 2);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM card_evidence"), 4);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM card_suggestions"), 4);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM call_orders"), 2);
+  // Schema 4: evidence, suggestions and orders are JSON arrays in their card's or call's row.
+  EXPECT_EQ(Count(path, "SELECT sum(json_array_length(evidence)) FROM cards"), 4);
+  EXPECT_EQ(Count(path, "SELECT sum(json_array_length(suggestions)) FROM cards"), 4);
+  EXPECT_EQ(Count(path, "SELECT sum(json_array_length(orders)) FROM calls"), 2);
+}
+
+// commit_delay (PostgreSQL's commit_delay/commit_siblings): after a commit of at least
+// commit_siblings items the writer waits for more, up to the delay or until max_batch are
+// queued; after a smaller one it commits at once. The delays here are far longer than any test
+// waits, so a commit that came early can only have come from the batch filling up or from no
+// delay applying.
+TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCall) {
+  TempDir dir;
+  const std::string path = dir.File("audit.db");
+  SqliteOptions options;
+  options.commit_delay = std::chrono::minutes(10);
+  options.commit_siblings = 2;
+  options.max_batch = 4;
+  auto store = OpenStore(path, options);
+  ASSERT_NE(store, nullptr);
+  // A lone call after a start (no commit yet): committed at once.
+  ASSERT_TRUE(Commit(*store, MakeCall("alone", At(1))).ok);
+  std::vector<std::future<CommitStatus>> first;
+  std::vector<std::future<CommitStatus>> second;
+  const auto submit = [&](std::vector<std::future<CommitStatus>>& into, const std::string& hi) {
+    auto p = std::make_shared<std::promise<CommitStatus>>();
+    into.push_back(p->get_future());
+    store->RecordCall(MakeCall(hi, At(1)), [p](const CommitStatus& s) { p->set_value(s); });
+  };
+  // Pairs of calls until one commit carried both (>= commit_siblings). Until then every commit
+  // carried one item (< commit_siblings), so none of them may wait for the delay.
+  for (int i = 0; store->stats().largest_batch < 2; ++i) {
+    ASSERT_LT(i, 10000) << "never two calls in one commit";
+    submit(first, "pair-a-" + std::to_string(i));
+    submit(first, "pair-b-" + std::to_string(i));
+    for (auto& f : first) {
+      ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+          << "a commit waited although the last commit carried fewer than commit_siblings";
+      EXPECT_TRUE(f.get().ok);
+    }
+    first.clear();
+  }
+  // The last commit carried 2 items: the next one waits for max_batch (4) items.
+  const std::uint64_t commits = store->stats().commits;
+  for (int i = 0; i < 3; ++i) submit(second, "linger-" + std::to_string(i));
+  EXPECT_EQ(second[0].wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "committed before the batch filled or the delay ran out";
+  submit(second, "linger-3");  // the fourth: the batch is full, the writer commits now
+  for (auto& f : second) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    EXPECT_TRUE(f.get().ok);
+  }
+  EXPECT_EQ(store->stats().commits, commits + 1);
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM calls WHERE hook_instance LIKE 'linger-%'"), 4);
+  // The last commit carried 4: a lone call now waits... until the store closes, which commits it
+  // at once (no record is held back by the delay when the server stops).
+  std::promise<CommitStatus> last;
+  store->RecordCall(MakeCall("at-close", At(1)), [&](const CommitStatus& s) { last.set_value(s); });
+  store->Close();
+  auto closed = last.get_future();
+  ASSERT_EQ(closed.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(closed.get().ok);
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM calls WHERE hook_instance = 'at-close'"), 1);
 }
 
 TEST(SqliteStoreTest, ConcurrentWritersShareCommitsAndLoseNothing) {
@@ -468,9 +615,10 @@ TEST_F(SeededStoreTest, PurgeDeletesWhatIsOlderThanTheCutoffWithItsRows) {
   EXPECT_EQ(purged.value().feedback, 5);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM calls"), 24);
   EXPECT_EQ(Count(path, "SELECT min(received_ms) FROM calls"), At(3, 8).time_since_epoch().count());
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM card_evidence"), 16 * 2);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM card_suggestions"), 16 * 2);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM call_orders"), 24 * 2);
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM cards"), 16);
+  EXPECT_EQ(Count(path, "SELECT sum(json_array_length(evidence)) FROM cards"), 16 * 2);
+  EXPECT_EQ(Count(path, "SELECT sum(json_array_length(suggestions)) FROM cards"), 16 * 2);
+  EXPECT_EQ(Count(path, "SELECT sum(json_array_length(orders)) FROM calls"), 24 * 2);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM feedback"), 0);
   // Nothing older is left: a second purge deletes nothing.
   EXPECT_EQ(store_->Purge(At(3, 0)).value().calls, 0);
