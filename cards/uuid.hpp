@@ -14,8 +14,9 @@ namespace cds::cards {
 /// A fresh RFC 9562 version-7 UUID: the Unix time in milliseconds (48 bits), then 74 random
 /// bits, "tttttttt-tttt-7xxx-[89ab]xxx-xxxxxxxxxxxx". What cards carry: UUIDs issued later
 /// sort later, so the audit store's card index grows at its end instead of at a random page
-/// per card (issue 7), and a card's UUID tells when it was issued (which its response says
-/// anyway). Same random source as NewUuidV4.
+/// per card (issue 7). A card's UUID thus tells when it was issued, to the millisecond, as the
+/// response's Date header does to the second; it authorises nothing (feedback needs the EHR's
+/// JWT). Same random source as NewUuidV4.
 [[nodiscard]] std::string NewUuidV7(
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
