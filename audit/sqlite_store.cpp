@@ -96,8 +96,8 @@ std::string EncodeOrders(const std::vector<OrderSeen>& orders) {
 }
 
 // Calls `add` with each row of a JSON array column, after checking it has `width` elements
-// whose first `strings` are strings. A column that does not decode is an error (a corrupt or
-// hand-edited store), never an empty list.
+// whose first `strings` are strings; `add` returns false for a row it cannot take. A column
+// that does not decode is an error (a corrupt or hand-edited store), never an empty list.
 template <typename Add>
 std::optional<std::string> DecodeRows(std::string_view text, const char* column,
                                       rapidjson::SizeType width, rapidjson::SizeType strings,
@@ -114,7 +114,7 @@ std::optional<std::string> DecodeRows(std::string_view text, const char* column,
     for (rapidjson::SizeType i = 0; i < strings; ++i) {
       if (!row[i].IsString()) return corrupt();
     }
-    add(row);
+    if (!add(row)) return corrupt();
   }
   return std::nullopt;
 }
@@ -124,6 +124,7 @@ std::string Text(const rapidjson::Value& v) { return {v.GetString(), v.GetString
 std::optional<std::string> DecodeEvidence(std::string_view text, std::vector<EvidenceRef>& out) {
   return DecodeRows(text, "cards.evidence", 3, 3, [&](const rapidjson::Value& r) {
     out.push_back({Text(r[0]), Text(r[1]), Text(r[2])});
+    return true;
   });
 }
 
@@ -131,16 +132,16 @@ std::optional<std::string> DecodeSuggestions(std::string_view text,
                                              std::vector<SuggestionOffered>& out) {
   return DecodeRows(text, "cards.suggestions", 2, 2, [&](const rapidjson::Value& r) {
     out.push_back({Text(r[0]), Text(r[1])});
+    return true;
   });
 }
 
 std::optional<std::string> DecodeOrders(std::string_view text, std::vector<OrderSeen>& out) {
-  std::optional<std::string> bad;
-  auto e = DecodeRows(text, "calls.orders", 4, 3, [&](const rapidjson::Value& r) {
-    if (!r[3].IsInt()) bad = "the audit store's calls.orders column has a bad selected flag";
-    out.push_back({Text(r[0]), Text(r[1]), Text(r[2]), r[3].IsInt() && r[3].GetInt() != 0});
+  return DecodeRows(text, "calls.orders", 4, 3, [&](const rapidjson::Value& r) {
+    if (!r[3].IsInt()) return false;  // the selected flag, 0 or 1
+    out.push_back({Text(r[0]), Text(r[1]), Text(r[2]), r[3].GetInt() != 0});
+    return true;
   });
-  return e ? e : bad;
 }
 
 // Creates the file 0600 (and its directory 0700) before SQLite opens it: SQLite would create it

@@ -227,6 +227,14 @@ TEST(SqliteStoreTest, ACorruptJsonColumnIsAnErrorNotAnEmptyList) {
   auto cards = store->Cards({}, {});  // the list does not read evidence
   ASSERT_TRUE(cards);
   EXPECT_EQ(cards.value().items.size(), 2u);
+  // An order row whose selected flag is not 0 or 1.
+  ASSERT_TRUE(Commit(*store, MakeCall("hi-3", At(3), "carb-vpa", 1)).ok);
+  Exec(path,
+       "UPDATE calls SET orders = '[[\"MedicationRequest\", \"m\", \"mero\", \"yes\"]]' "
+       "WHERE hook_instance = 'hi-3'");
+  auto flagged = store->Card("hi-3-card-0");
+  ASSERT_FALSE(flagged);
+  EXPECT_THAT(flagged.error().message, HasSubstr("calls.orders"));
 }
 
 TEST(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {
