@@ -359,12 +359,14 @@ struct TextCheck {
   bool has_nul = false;
 };
 
-/// Copies `text` to `out` followed by kPadding NUL bytes (`out` has room for that), and in
-/// the same pass finds the first byte that is not well-formed UTF-8 (overlong forms,
-/// surrogates and code points above U+10FFFF are rejected, as RapidJSON's validator does) and
-/// whether the text contains a NUL. Runs of ASCII without NUL, most of a FHIR payload, are
-/// handled 16 (SSE2) or 8 bytes at a time. The copy is complete only when the text is valid.
-TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
+/// Finds the first byte of `text` that is not well-formed UTF-8 (overlong forms, surrogates
+/// and code points above U+10FFFF are rejected, as RapidJSON's validator does) and whether the
+/// text contains a NUL. With kCopy, also copies `text` to `out` followed by kPadding NUL bytes
+/// (`out` has room for that) in the same pass; the copy is complete only when the text is
+/// valid. Runs of ASCII without NUL, most of a FHIR payload, are handled 16 (SSE2) or 8 bytes
+/// at a time.
+template <bool kCopy>
+TextCheck ScanText(std::string_view text, [[maybe_unused]] char* out) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   TextCheck check;
@@ -373,7 +375,7 @@ TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
 #if defined(__SSE2__)
     if (i + 16 <= n) {
       const __m128i block = Load16(text.data() + i);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), block);
+      if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), block);
       const __m128i nul = _mm_cmpeq_epi8(block, _mm_setzero_si128());
       if (_mm_movemask_epi8(_mm_or_si128(block, nul)) == 0) {
         i += 16;
@@ -384,7 +386,7 @@ TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
     if (i + 8 <= n) {
       std::uint64_t word;
       std::memcpy(&word, p + i, sizeof word);
-      std::memcpy(out + i, &word, sizeof word);
+      if constexpr (kCopy) std::memcpy(out + i, &word, sizeof word);
       const std::uint64_t has_zero_byte =
           (word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL;
       if (((word & 0x8080808080808080ULL) | has_zero_byte) == 0) {
@@ -394,7 +396,7 @@ TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
     }
     const unsigned char c = p[i];
     if (c < 0x80) {
-      out[i] = static_cast<char>(c);
+      if constexpr (kCopy) out[i] = static_cast<char>(c);
       if (c == 0) check.has_nul = true;
       ++i;
       continue;
@@ -426,11 +428,16 @@ TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
         return check;
       }
     }
-    std::memcpy(out + i, p + i, len);
+    if constexpr (kCopy) std::memcpy(out + i, p + i, len);
     i += len;
   }
-  std::memset(out + n, 0, kPadding);
+  if constexpr (kCopy) std::memset(out + n, 0, kPadding);
   return check;
+}
+
+/// Copies `text` to `out` followed by kPadding NUL bytes and checks it (ScanText).
+TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
+  return ScanText<true>(text, out);
 }
 
 /// The handler every text parse here builds its DOM with: a Document that stops the parse
@@ -586,7 +593,92 @@ class TextDocument {
   BoundedBuilder document_;
 };
 
+/// The handler of ParseJsonTextInSitu: forwards to the caller's document and stops the parse
+/// (kParseErrorTermination) where arrays and objects nest deeper than `max_depth`.
+class DepthLimitedForwarder {
+ public:
+  DepthLimitedForwarder(rapidjson::Document& doc, std::size_t max_depth)
+      : doc_(doc), max_depth_(max_depth) {}
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
+  [[gnu::always_inline]] bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.String(s, n, copy);
+  }
+  [[gnu::always_inline]] bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.String(s, n, copy);
+  }
+  bool StartObject() { return Enter() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndObject(n);
+  }
+  bool StartArray() { return Enter() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndArray(n);
+  }
+
+  [[nodiscard]] bool too_deep() const noexcept { return too_deep_; }
+
+ private:
+  bool Enter() {
+    if (++depth_ > max_depth_) {
+      too_deep_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  rapidjson::Document& doc_;
+  std::size_t max_depth_;
+  std::size_t depth_ = 0;
+  bool too_deep_ = false;
+};
+
 }  // namespace
+
+std::optional<JsonTextError> ParseJsonTextInSitu(std::string& text, rapidjson::Document& doc,
+                                                 std::size_t max_depth) {
+  const TextCheck check = ScanText<false>(text, nullptr);
+  if (check.first_invalid != std::string_view::npos) {
+    return JsonTextError{JsonTextError::Kind::kInvalidEncoding, check.first_invalid,
+                         rapidjson::GetParseError_En(rapidjson::kParseErrorStringInvalidEncoding)};
+  }
+  if (check.has_nul) {
+    return JsonTextError{JsonTextError::Kind::kNulByte, text.find('\0'), "NUL byte."};
+  }
+  const std::size_t size = text.size();
+  text.append(kPadding, '\0');  // Before the parse: it may move the text.
+  PaddedInsituStream stream(text.data());
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  bool too_deep = false;
+  auto generate = [&](rapidjson::Document& target) {
+    DepthLimitedForwarder handler(target, max_depth);
+    if (max_depth <= static_cast<std::size_t>(BoundedBuilder::kRecursionLimit)) {
+      result = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
+    } else {
+      result = reader.Parse<rapidjson::kParseInsituFlag | kTextParseFlags>(stream, handler);
+    }
+    too_deep = handler.too_deep();
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  text.resize(size);  // Keeps the storage the document points into.
+  if (!result.IsError()) return std::nullopt;
+  if (too_deep) return JsonTextError{JsonTextError::Kind::kTooDeep, 0, {}};
+  return JsonTextError{JsonTextError::Kind::kSyntax, result.Offset(),
+                       rapidjson::GetParseError_En(result.Code())};
+}
 
 ParseResult<Resource> ParseResource(const rapidjson::Value& json, std::string_view base_path,
                                     const ParseOptions& options) {

@@ -21,7 +21,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <rapidjson/document.h>
@@ -89,5 +91,32 @@ template <typename T>
 [[nodiscard]] ParseResult<Bundle> ParseBundle(std::string_view json_text,
                                               std::string_view base_path = {},
                                               const ParseOptions& options = {});
+
+/// Why ParseJsonTextInSitu did not accept a text.
+struct JsonTextError {
+  enum class Kind {
+    kInvalidEncoding,  ///< A byte that is not well-formed UTF-8 (anywhere in the text).
+    kNulByte,          ///< A NUL byte, which would end an in-situ parse early.
+    kTooDeep,          ///< Arrays and objects nested deeper than the limit.
+    kSyntax,           ///< Anything else RapidJSON rejects (its message).
+  };
+  Kind kind;
+  std::size_t offset;        ///< Byte offset of the problem (0 for kTooDeep).
+  std::string_view message;  ///< RapidJSON's English message, "NUL byte." or empty (kTooDeep).
+
+  friend bool operator==(const JsonTextError&, const JsonTextError&) = default;
+};
+
+/// Parses `text` in situ into `doc`, for request bodies and FHIR server answers that hooks/
+/// keeps as a DOM: strings of `doc` point into `text`, which must outlive `doc` and must not
+/// be modified while it is used. The same fast path as the text overloads above: encoding
+/// and NUL bytes are checked up front 16 bytes at a time, and the string and whitespace scans
+/// read 16 bytes at a time (text gets kJsonTextPadding NUL bytes appended for the parse and
+/// is resized back afterwards, so its capacity grows). Rejects NaN/Infinity, trailing
+/// content, and nesting deeper than `max_depth`; never recurses more than 64 levels deep
+/// (a larger `max_depth` is parsed iteratively). On failure `doc` is unspecified.
+[[nodiscard]] std::optional<JsonTextError> ParseJsonTextInSitu(std::string& text,
+                                                               rapidjson::Document& doc,
+                                                               std::size_t max_depth);
 
 }  // namespace cds::fhir

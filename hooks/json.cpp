@@ -1,87 +1,20 @@
 #include "hooks/json.hpp"
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
+#include "fhir/json_parse.hpp"
 
 namespace cds::hooks {
-namespace {
-
-// Forwards SAX events to the document while counting nesting depth, so that a body of
-// sixteen million '[' cannot make the parser allocate without bound.
-class DepthLimitedHandler {
- public:
-  DepthLimitedHandler(rapidjson::Document& doc, std::size_t max_depth)
-      : doc_(doc), max_depth_(max_depth) {}
-
-  bool Null() { return doc_.Null(); }
-  bool Bool(bool b) { return doc_.Bool(b); }
-  bool Int(int i) { return doc_.Int(i); }
-  bool Uint(unsigned u) { return doc_.Uint(u); }
-  bool Int64(int64_t i) { return doc_.Int64(i); }
-  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return doc_.RawNumber(s, n, copy);
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
-  bool StartObject() { return Enter() && doc_.StartObject(); }
-  bool EndObject(rapidjson::SizeType n) {
-    --depth_;
-    return doc_.EndObject(n);
-  }
-  bool StartArray() { return Enter() && doc_.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) {
-    --depth_;
-    return doc_.EndArray(n);
-  }
-
-  [[nodiscard]] bool too_deep() const noexcept { return too_deep_; }
-
- private:
-  bool Enter() {
-    if (++depth_ > max_depth_) {
-      too_deep_ = true;
-      return false;
-    }
-    return true;
-  }
-
-  rapidjson::Document& doc_;
-  std::size_t max_depth_;
-  std::size_t depth_ = 0;
-  bool too_deep_ = false;
-};
-
-constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseValidateEncodingFlag;
-
-}  // namespace
 
 std::optional<Error> ParseJsonInPlace(std::string& text, rapidjson::Document& doc,
                                       std::size_t max_depth) {
-  if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
-    return Error{HookError::kMalformedJson, "",
-                 "invalid JSON at byte offset " + std::to_string(nul) + ": NUL byte.", ""};
-  }
-  rapidjson::InsituStringStream stream(text.data());
-  rapidjson::Reader reader;
-  rapidjson::ParseResult result;
-  bool too_deep = false;
-  auto generator = [&](rapidjson::Document& target) {
-    DepthLimitedHandler handler(target, max_depth);
-    result = reader.Parse<kParseFlags>(stream, handler);
-    too_deep = handler.too_deep();
-    return !result.IsError();
-  };
-  doc.Populate(generator);
-  if (!result.IsError()) return std::nullopt;
+  const std::optional<fhir::JsonTextError> failure =
+      fhir::ParseJsonTextInSitu(text, doc, max_depth);
+  if (!failure) return std::nullopt;
   Error error{HookError::kMalformedJson, "", "", ""};
-  if (too_deep) {
+  if (failure->kind == fhir::JsonTextError::Kind::kTooDeep) {
     error.message = "JSON nesting deeper than " + std::to_string(max_depth) + " levels";
   } else {
-    error.message = std::string("invalid JSON at byte offset ") + std::to_string(result.Offset()) +
-                    ": " + rapidjson::GetParseError_En(result.Code());
+    error.message = "invalid JSON at byte offset " + std::to_string(failure->offset) + ": ";
+    error.message.append(failure->message);
   }
   return error;
 }

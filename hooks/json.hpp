@@ -18,10 +18,12 @@ namespace cds::hooks {
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
 /// Parses `text` in place (RapidJSON insitu: strings of the document point into `text`, which
-/// must outlive `doc` and must not be modified while `doc` is used). Iterative, so no recursion
-/// on the C++ stack; rejects invalid UTF-8, NaN/Infinity, NUL bytes (the insitu reader would
-/// stop at one and ignore the rest), trailing content and nesting deeper than `max_depth`. On
-/// failure returns a kMalformedJson error naming the byte offset; `doc` is then unspecified.
+/// must outlive `doc` and must not be modified while `doc` is used), with
+/// fhir::ParseJsonTextInSitu. Recursion is bounded by the depth limit (at most 64 levels; a
+/// larger limit parses iteratively); rejects invalid UTF-8 anywhere in the text, NaN/Infinity,
+/// NUL bytes (the insitu reader would stop at one and ignore the rest), trailing content and
+/// nesting deeper than `max_depth`. On failure returns a kMalformedJson error naming the byte
+/// offset; `doc` is then unspecified.
 [[nodiscard]] std::optional<Error> ParseJsonInPlace(std::string& text, rapidjson::Document& doc,
                                                     std::size_t max_depth = kMaxJsonDepth);
 

@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ostream>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace cds::fhir {
+
+void PrintTo(const JsonTextError& e, std::ostream* os) {
+  *os << "{kind " << static_cast<int>(e.kind) << ", offset " << e.offset << ", '" << e.message
+      << "'}";
+}
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -311,6 +318,68 @@ TEST(Errors, DeeplyNestedJsonNeitherCrashesNorRecurses) {
   const std::string nested_extension = R"({"resourceType": "Patient", "id": "p", "extension": )" +
                                        std::string(50'000, '[') + std::string(50'000, ']') + "}";
   EXPECT_TRUE(ParseResource(nested_extension).ok());
+}
+
+// The in-situ parser hooks/ keeps request bodies with: the same 16-byte scans over the
+// caller's string, which gets padding for the parse and its size back afterwards.
+TEST(ParseJsonTextInSitu, StringsAtEveryOffsetPointIntoTheTextAndItsSizeIsKept) {
+  for (std::size_t shift = 0; shift < 40; ++shift) {
+    const std::string pad(shift, 'x');
+    const std::string spaces(shift, ' ');
+    std::string text = "{" + spaces + R"("k")" + spaces + ":" + "\n\t\r" + R"([")" + pad +
+                       R"(a\"b\\c\n\u00e9\u2264)" + pad + "\xC3\xA9\", \"" + pad + "\"]" + spaces +
+                       "}" + spaces;
+    const std::size_t size = text.size();
+    rapidjson::Document doc;
+    ASSERT_EQ(ParseJsonTextInSitu(text, doc, 64), std::nullopt) << shift;
+    EXPECT_EQ(text.size(), size) << shift;
+    const rapidjson::Value& k = doc["k"];
+    ASSERT_TRUE(k.IsArray() && k.Size() == 2) << shift;
+    EXPECT_EQ(std::string(k[0].GetString(), k[0].GetStringLength()),
+              pad + "a\"b\\c\n\xC3\xA9\xE2\x89\xA4" + pad + "\xC3\xA9")
+        << shift;
+    EXPECT_EQ(std::string(k[1].GetString()), pad) << shift;
+    EXPECT_GE(k[1].GetString(), text.data()) << shift;
+    EXPECT_LT(k[1].GetString(), text.data() + text.size()) << shift;
+  }
+}
+
+TEST(ParseJsonTextInSitu, EachKindOfRejectionWithItsOffset) {
+  using Kind = JsonTextError::Kind;
+  struct Case {
+    std::string text;
+    std::size_t max_depth;
+    JsonTextError expected;
+  };
+  const Case cases[] = {
+      // Encoding is checked over the whole text first, also outside strings and after a
+      // syntax error (the same 400 either way).
+      {"[1,\xC3]", 64, {Kind::kInvalidEncoding, 3, "Invalid encoding in string."}},
+      {"[x, \"\xFF\"]", 64, {Kind::kInvalidEncoding, 5, "Invalid encoding in string."}},
+      {std::string("{\"a\":1}\0x", 9), 64, {Kind::kNulByte, 7, "NUL byte."}},
+      {"[[[]]]", 2, {Kind::kTooDeep, 0, ""}},
+      {std::string(100, '[') + std::string(100, ']'), 99, {Kind::kTooDeep, 0, ""}},
+      {"{\"a\":1} x",
+       64,
+       {Kind::kSyntax, 8, "The document root must not be followed by other values."}},
+      {"[\"abc", 64, {Kind::kSyntax, 5, "Missing a closing quotation mark in string."}},
+      {"", 64, {Kind::kSyntax, 0, "The document is empty."}},
+  };
+  for (const Case& c : cases) {
+    std::string text = c.text;
+    rapidjson::Document doc;
+    EXPECT_EQ(ParseJsonTextInSitu(text, doc, c.max_depth), c.expected) << c.text;
+    EXPECT_EQ(text.size(), c.text.size()) << c.text;
+  }
+}
+
+TEST(ParseJsonTextInSitu, LimitsAboveTheRecursionLimitParseIteratively) {
+  std::string deep = std::string(5'000, '[') + std::string(5'000, ']');
+  rapidjson::Document doc;
+  EXPECT_EQ(ParseJsonTextInSitu(deep, doc, 5'000), std::nullopt);
+  std::string deeper = std::string(5'001, '[') + std::string(5'001, ']');
+  EXPECT_EQ(ParseJsonTextInSitu(deeper, doc, 5'000),
+            (JsonTextError{JsonTextError::Kind::kTooDeep, 0, ""}));
 }
 
 TEST(Errors, ParseResourceAsChecksTheType) {
