@@ -111,8 +111,8 @@ struct JsonTextError {
 /// keeps as a DOM: strings of `doc` point into `text`, which must outlive `doc` and must not
 /// be modified while it is used. The same fast path as the text overloads above: encoding
 /// and NUL bytes are checked up front 16 bytes at a time, and the string and whitespace scans
-/// read 16 bytes at a time (text gets kJsonTextPadding NUL bytes appended for the parse and
-/// is resized back afterwards, so its capacity grows). Rejects NaN/Infinity, trailing
+/// read 16 bytes at a time (text gets 16 NUL bytes appended for the parse and is resized back
+/// afterwards, so its capacity grows). Rejects NaN/Infinity, trailing
 /// content, and nesting deeper than `max_depth`; never recurses more than 64 levels deep
 /// (a larger `max_depth` is parsed iteratively). On failure `doc` is unspecified.
 [[nodiscard]] std::optional<JsonTextError> ParseJsonTextInSitu(std::string& text,
