@@ -70,6 +70,14 @@ void Exec(const std::string& path, const std::string& text) {
   sqlite3_close(db);
 }
 
+// A database file at schema `version`, as a server of that version left it (no rows).
+void CreateAtVersion(const std::string& path, int version) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(Migrate(db, version), std::nullopt);
+  sqlite3_close(db);
+}
+
 // ---- schema ---------------------------------------------------------------------------------
 
 TEST(SqliteStoreTest, CreatesTheFile0600InWalModeAtTheCurrentSchema) {
@@ -96,12 +104,7 @@ TEST(SqliteStoreTest, CreatesTheFile0600InWalModeAtTheCurrentSchema) {
 TEST(SqliteStoreTest, MigratesAVersion1DatabaseKeepingItsRows) {
   TempDir dir;
   const std::string path = dir.File("v1.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(Migrate(db, 1), std::nullopt);
-    sqlite3_close(db);
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(path, 1));
   // Rows as a version-1 server wrote them: no request_id, unknown card = null card_id.
   Exec(path, R"sql(
     INSERT INTO calls VALUES (1, 'hi-old', 'svc', 'order-select', 1790000000000, '', '', '', '',
@@ -147,12 +150,7 @@ TEST(SqliteStoreTest, MigratesAVersion1DatabaseKeepingItsRows) {
 TEST(SqliteStoreTest, MigratesAVersion3DatabaseFoldingChildRowsIntoTheirCardOrCall) {
   TempDir dir;
   const std::string path = dir.File("v3.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(Migrate(db, 3), std::nullopt);
-    sqlite3_close(db);
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(path, 3));
   Exec(path, R"sql(
     INSERT INTO calls (id, hook_instance, service, hook, received_ms, issuer, subject, tenant,
                        jti, user_id, patient_id, encounter_id, latency_us, http_status)
