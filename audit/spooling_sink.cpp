@@ -1,6 +1,7 @@
 #include "audit/spooling_sink.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,7 +74,10 @@ Result<std::unique_ptr<SpoolingSink>> SpoolingSink::Open(std::shared_ptr<AuditSi
   if (sink->options_.policy == FailurePolicy::kSpool) {
     if (auto error = sink->OpenSpool()) return StoreError{*error};
   }
-  sink->thread_ = std::thread([s = sink.get()] { s->Loop(); });
+  sink->thread_ = std::thread([s = sink.get()] {
+    pthread_setname_np(pthread_self(), "cds-audit-spool");
+    s->Loop();
+  });
   return sink;
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 
 #include <cctype>
 #include <charconv>
@@ -219,7 +220,11 @@ struct AdminRoutes::Worker {
   bool stopping = false;
   std::thread thread;
 
-  Worker() : thread([this] { Run(); }) {}
+  Worker()
+      : thread([this] {
+          pthread_setname_np(pthread_self(), "cds-admin");
+          Run();
+        }) {}
   ~Worker() {
     {
       std::lock_guard lock(mutex);

@@ -1,6 +1,7 @@
 #include "hooks/server.hpp"
 
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -702,7 +703,14 @@ void Server::Run(bool handle_signals) {
   const unsigned threads = Impl::ThreadCount(impl.config);
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&impl] { impl.ioc.run(); });
+  for (unsigned i = 1; i < threads; ++i) {
+    workers.emplace_back([&impl, i] {
+      // The calling thread is the first I/O thread and keeps the process's name.
+      const std::string name = "cds-io-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      impl.ioc.run();
+    });
+  }
   impl.ioc.run();
   for (std::thread& t : workers) t.join();
 }
