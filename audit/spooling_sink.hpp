@@ -73,6 +73,8 @@ class SpoolingSink final : public AuditSink {
   void Probe(CommitDone done) override;
   /// State and counters (the accessors the metrics read).
   [[nodiscard]] AuditHealth Health() const override;
+  void CallBegan() override { inner_->CallBegan(); }
+  void CallEnded() override { inner_->CallEnded(); }
 
   [[nodiscard]] const SpoolOptions& options() const noexcept { return options_; }
 

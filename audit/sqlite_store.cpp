@@ -606,6 +606,17 @@ void SqliteAuditStore::ReplayFeedback(std::string key, FeedbackBatch batch, Comm
 
 void SqliteAuditStore::Probe(CommitDone done) { Enqueue(ProbeItem{std::move(done)}); }
 
+void SqliteAuditStore::CallBegan() { active_calls_.fetch_add(1); }
+
+void SqliteAuditStore::CallEnded() {
+  if (active_calls_.fetch_sub(1) != 1) return;
+  // The last call under way has queued its record (or gone without one): a writer waiting
+  // for siblings can commit now. Under the mutex, so the wake cannot slip in between the
+  // writer's check of the count and its wait.
+  std::lock_guard lock(mutex_);
+  if (lingering_) wake_.notify_one();
+}
+
 void SqliteAuditStore::PurgeExpired(std::function<void(Result<PurgeResult>)> done) {
   Enqueue(PurgeItem{std::move(done)});
 }
@@ -651,8 +662,9 @@ void SqliteAuditStore::WriterLoop() {
     if (!queue_.empty() && !stopping_ && options_.commit_delay.count() > 0 &&
         last_batch >= options_.commit_siblings && queue_.size() < options_.max_batch) {
       lingering_ = true;
-      wake_.wait_for(lock, options_.commit_delay,
-                     [this] { return stopping_ || queue_.size() >= options_.max_batch; });
+      wake_.wait_for(lock, options_.commit_delay, [this] {
+        return stopping_ || queue_.size() >= options_.max_batch || active_calls_.load() <= 0;
+      });
       lingering_ = false;
     }
     if (!queue_.empty()) {

@@ -12,6 +12,7 @@
 // writer commits.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -44,6 +45,8 @@ struct SqliteOptions {
   // more (or until max_batch are queued) before it writes, so that one commit carries more
   // calls. Every commit rewrites the last page of each table and index it touches, so bytes
   // written per call, and the CPU that costs, fall as commits grow. 0 = commit at once.
+  // The wait ends early once no call is under way (CallBegan/CallEnded): then nothing more is
+  // coming, and waiting would only add latency.
   std::chrono::microseconds commit_delay{0};
   std::size_t commit_siblings = 4;
   bool start_writer = true;  // false: read/export/purge only (the CLI); Record* then fail
@@ -72,6 +75,8 @@ class SqliteAuditStore final : public AuditSink, public AuditStore {
   void ReplayCall(std::string key, CallRecord record, CommitDone done) override;
   void ReplayFeedback(std::string key, FeedbackBatch batch, CommitDone done) override;
   void Probe(CommitDone done) override;
+  void CallBegan() override;
+  void CallEnded() override;
 
   // AuditStore.
   Result<Page<CallRow>> Calls(const Filter& filter, const PageRequest& page) override;
@@ -140,6 +145,7 @@ class SqliteAuditStore final : public AuditSink, public AuditStore {
   std::deque<Item> queue_;
   bool stopping_ = false;
   bool lingering_ = false;  // the writer waits out commit_delay: enqueuing need not wake it
+  std::atomic<std::int64_t> active_calls_{0};  // CallBegan minus CallEnded
   Stats stats_;
   std::thread thread_;
 };

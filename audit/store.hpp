@@ -89,6 +89,12 @@ class AuditSink {
   virtual void Probe(CommitDone done) { done(CommitStatus{}); }
   /// The sink's state for /readyz and the metrics.
   [[nodiscard]] virtual AuditHealth Health() const { return {}; }
+
+  /// Calls under way that will queue a record: the router calls CallBegan when it starts on a
+  /// hook or feedback call, and CallEnded once the record is queued (or the call ends without
+  /// one). A group commit waits for siblings only while some calls are under way.
+  virtual void CallBegan() {}
+  virtual void CallEnded() {}
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -121,7 +121,8 @@ struct AuditConfig {
   std::string synchronous = "full";      // full | normal (normal: a power loss may lose commits)
   std::uint32_t max_batch = 512;         // items per group commit
   // Under load (the last commit carried >= commit_siblings items) the writer waits up to
-  // commit_delay_us for more before it commits: fewer, larger commits (see docs/audit.md).
+  // commit_delay_us for more before it commits, while calls are still under way: fewer,
+  // larger commits (see docs/audit.md).
   std::uint32_t commit_delay_us = 2000;
   std::uint32_t commit_siblings = 4;
   // Issue 8: when a commit fails (disk full, database locked).

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <future>
 #include <random>
+#include <utility>
 
 #include "hooks/admin.hpp"
 #include "hooks/audit_record.hpp"
@@ -128,6 +129,28 @@ std::string Hex(std::uint64_t value) {
 
 }  // namespace
 
+// Tells the audit sink that a call is under way, from its request until its record is queued
+// (End) or the call goes without one (the destructor): the group commit waits for siblings only
+// while some calls are under way. The sink is the router's, which outlives its calls.
+class ActiveCall {
+ public:
+  ActiveCall() = default;
+  ActiveCall(const ActiveCall&) = delete;
+  ActiveCall& operator=(const ActiveCall&) = delete;
+  ~ActiveCall() { End(); }
+  void Begin(audit::AuditSink* sink) {
+    End();
+    sink_ = sink;
+    if (sink_ != nullptr) sink_->CallBegan();
+  }
+  void End() {
+    if (sink_ != nullptr) std::exchange(sink_, nullptr)->CallEnded();
+  }
+
+ private:
+  audit::AuditSink* sink_ = nullptr;
+};
+
 // Everything one service or feedback call carries from step to step. Owned by a shared_ptr
 // that each asynchronous step keeps alive; only one step runs at a time, so no locking.
 struct Router::Call {
@@ -151,6 +174,7 @@ struct Router::Call {
   std::chrono::steady_clock::time_point started;
   std::optional<FeedbackRequest> feedback;  // after ParseFeedbackCall
   bool recorded = false;                    // submitted to the audit sink (once per call)
+  ActiveCall active;                        // under way until its record is queued
   audit::CommitStatus commit;               // the audit commit's outcome
   std::optional<HttpResponse> response;     // written once the commit succeeded
   // Metrics (issue 8): the service's stage histograms (null without metrics) and the start
@@ -252,6 +276,9 @@ void Router::Handle(HttpRequest&& request, const ConnectionInfo& connection, Req
     call->service = service;
     call->started = std::chrono::steady_clock::now();
     call->stage_start = call->started;
+    if (route.kind == RouteKind::kService || route.kind == RouteKind::kFeedback) {
+      call->active.Begin(audit_.get());
+    }
     if (metrics_ && service != nullptr && route.kind == RouteKind::kService) {
       call->stages = &metrics_->ForService(service->id);
     }
@@ -461,6 +488,7 @@ void Router::Fail(const CallPtr& call, const Error& error) const {
                          }
                          Fail(call, error);
                        });
+    call->active.End();
     return;
   }
   if (call->stages != nullptr) {
@@ -673,6 +701,7 @@ void Router::RecordCall(CallPtr call) const {
     call->commit = status;
     Resume(call, &Router::AnswerRecordedCall);
   });
+  call->active.End();
 }
 
 void Router::AnswerRecordedCall(CallPtr call) const {
@@ -716,6 +745,7 @@ void Router::RecordFeedback(CallPtr call) const {
                            call->commit = status;
                            Resume(call, &Router::AnswerRecordedFeedback);
                          });
+  call->active.End();
 }
 
 void Router::AnswerRecordedFeedback(CallPtr call) const {

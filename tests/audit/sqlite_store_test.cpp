@@ -293,6 +293,9 @@ TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCa
   options.max_batch = 4;
   auto store = OpenStore(path, options);
   ASSERT_NE(store, nullptr);
+  // A call stays under way throughout (CallBegan), so only commit_siblings and max_batch
+  // decide here; ending the wait when no call is under way is the next test's subject.
+  store->CallBegan();
   // A lone call after a start (no commit yet): committed at once.
   ASSERT_TRUE(Commit(*store, MakeCall("alone", At(1))).ok);
   std::vector<std::future<CommitStatus>> first;
@@ -338,6 +341,42 @@ TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCa
   EXPECT_EQ(Count(path, "SELECT count(*) FROM calls WHERE hook_instance = 'at-close'"), 1);
 }
 
+// The wait for siblings ends as soon as no call is under way: nothing more is coming, and
+// waiting would only add latency (at 8 connections the fixed wait halved throughput).
+TEST(SqliteStoreTest, CommitDelayEndsWhenNoCallIsUnderWay) {
+  TempDir dir;
+  const std::string path = dir.File("audit.db");
+  SqliteOptions options;
+  options.commit_delay = std::chrono::minutes(10);
+  options.commit_siblings = 1;
+  options.max_batch = 100;
+  auto store = OpenStore(path, options);
+  ASSERT_NE(store, nullptr);
+  const auto submit = [&](const std::string& hi) {
+    auto p = std::make_shared<std::promise<CommitStatus>>();
+    store->RecordCall(MakeCall(hi, At(1)), [p](const CommitStatus& s) { p->set_value(s); });
+    return p->get_future();
+  };
+  store->CallBegan();
+  store->CallBegan();
+  ASSERT_TRUE(Commit(*store, MakeCall("first", At(1))).ok);  // no commit before: at once
+  const std::uint64_t commits = store->stats().commits;
+  // The last commit carried 1 (>= commit_siblings) and calls are under way: this one waits...
+  auto second = submit("second");
+  store->CallEnded();
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "committed although a call was still under way";
+  // ...until the other call ends without a record: nothing more is coming, commit now.
+  store->CallEnded();
+  ASSERT_EQ(second.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(second.get().ok);
+  EXPECT_EQ(store->stats().commits, commits + 1);
+  // No call under way: a record after a commit that had siblings does not wait at all.
+  auto third = submit("third");
+  ASSERT_EQ(third.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(third.get().ok);
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM calls"), 3);
+}
 TEST(SqliteStoreTest, ConcurrentWritersShareCommitsAndLoseNothing) {
   TempDir dir;
   const std::string path = dir.File("audit.db");

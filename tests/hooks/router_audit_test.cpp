@@ -47,12 +47,16 @@ class HeldSink final : public audit::AuditSink {
     std::lock_guard lock(mutex_);
     calls.push_back(std::move(record));
     pending.push_back(std::move(done));
+    under_way_at_record.push_back(began - ended);
   }
   void RecordFeedback(audit::FeedbackBatch batch, audit::CommitDone done) override {
     std::lock_guard lock(mutex_);
     feedback.push_back(std::move(batch));
     pending.push_back(std::move(done));
+    under_way_at_record.push_back(began - ended);
   }
+  void CallBegan() override { ++began; }
+  void CallEnded() override { ++ended; }
   void PurgeExpired(std::function<void(audit::Result<audit::PurgeResult>)> done) override {
     done(audit::PurgeResult{});
   }
@@ -65,6 +69,9 @@ class HeldSink final : public audit::AuditSink {
   std::vector<audit::CallRecord> calls;
   std::vector<audit::FeedbackBatch> feedback;
   std::vector<audit::CommitDone> pending;
+  int began = 0;  // CallBegan/CallEnded so far
+  int ended = 0;
+  std::vector<int> under_way_at_record;  // began - ended when each record was queued
 
  private:
   std::mutex mutex_;
@@ -219,6 +226,32 @@ TEST_F(RouterAuditTest, FeedbackIsCommittedBeforeThe200) {
   EXPECT_THAT(sink_->feedback[1].items[0].accepted_suggestions, ElementsAre("a"));
   sink_->Release({false, "disk full", 0, {}, {}});
   EXPECT_EQ(response_->result(), http::status::service_unavailable);
+}
+
+// The group commit waits for siblings only while calls are under way, so a call must count as
+// under way until its record is queued, and stop counting right after, whatever its ending;
+// calls that record nothing must not stay counted.
+TEST_F(RouterAuditTest, ACallIsUnderWayUntilItsRecordIsQueued) {
+  Start(Post(kSelect, FiringBody()));  // cards
+  Start(Post(kSelect, "{broken"));     // an error response, recorded too
+  Start(Post(std::string(kSelect) + "/feedback",
+             R"({"feedback":[{"card":"c1","outcome":"accepted","acceptedSuggestions":[{"id":"a"}],)"
+             R"("outcomeTimestamp":"2026-11-21T10:05:31Z"}]})"));
+  EXPECT_THAT(sink_->under_way_at_record, ElementsAre(1, 1, 1));
+  EXPECT_EQ(sink_->began, 3);
+  EXPECT_EQ(sink_->ended, 3) << "a call still counted after its record was queued";
+  while (!sink_->pending.empty()) sink_->Release({});
+
+  // Feedback refused before it is recorded (400), discovery, an unknown service: no record,
+  // and nothing left counted.
+  Start(Post(std::string(kSelect) + "/feedback", R"({"feedback":[{"card":"c1"}]})"));
+  EXPECT_EQ(response_->result(), http::status::bad_request);
+  HttpRequest discovery{http::verb::get, "/cds-services", 11};
+  Start(std::move(discovery));
+  EXPECT_EQ(response_->result(), http::status::ok);
+  Start(Post("/cds-services/nope", "{}"));
+  EXPECT_EQ(sink_->began, sink_->ended);
+  EXPECT_EQ(sink_->under_way_at_record.size(), 3u);
 }
 
 TEST(RouterAuditStoreTest, WithTheRealStoreTheCardsReturnedAreTheCardsStored) {
