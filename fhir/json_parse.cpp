@@ -440,161 +440,11 @@ TextCheck CopyAndCheck(std::string_view text, char* out) noexcept {
   return ScanText<true>(text, out);
 }
 
-/// The handler every text parse here builds its DOM with: a Document that stops the parse
-/// (kParseErrorTermination) where arrays and objects nest deeper than `max_depth`, which
-/// bounds the stack RapidJSON's recursive parser uses. All parses go through it, so that
-/// Document::String has a single caller in this file and GCC inlines it (it is called for
-/// every key and string; out of line it cost ~4% of a parse).
-class BoundedBuilder : public rapidjson::Document {
- public:
-  static constexpr int kRecursionLimit = 64;
-  static constexpr int kUnlimited = std::numeric_limits<int>::max();
-
-  using rapidjson::Document::Document;
-
-  /// Parses `stream` into this document with `max_depth`; the document is unchanged when the
-  /// parse fails.
-  template <unsigned kFlags, typename Stream>
-  rapidjson::ParseResult Build(Stream& stream, int max_depth) {
-    max_depth_ = max_depth;
-    depth_ = 0;
-    rapidjson::Reader reader;
-    rapidjson::ParseResult result;
-    auto generate = [&](rapidjson::Document&) {  // The base of *this.
-      result = reader.Parse<kFlags>(stream, *this);
-      return !result.IsError();
-    };
-    Populate(generate);
-    return result;
-  }
-
-  [[gnu::always_inline]] bool String(const char* str, rapidjson::SizeType length, bool copy) {
-    return rapidjson::Document::String(str, length, copy);
-  }
-  [[gnu::always_inline]] bool Key(const char* str, rapidjson::SizeType length, bool copy) {
-    return String(str, length, copy);
-  }
-  bool StartObject() { return ++depth_ <= max_depth_ && rapidjson::Document::StartObject(); }
-  bool EndObject(rapidjson::SizeType member_count) {
-    --depth_;
-    return rapidjson::Document::EndObject(member_count);
-  }
-  bool StartArray() { return ++depth_ <= max_depth_ && rapidjson::Document::StartArray(); }
-  bool EndArray(rapidjson::SizeType element_count) {
-    --depth_;
-    return rapidjson::Document::EndArray(element_count);
-  }
-
- private:
-  int max_depth_ = kUnlimited;
-  int depth_ = 0;
-};
-
-/// A DOM parsed from JSON text, with the storage it points into. Parsing is in situ (strings
-/// are not copied out of the padded buffer; PaddedInsituStream) and uses one memory pool sized
-/// from the input. It never recurses deeper than BoundedBuilder::kRecursionLimit: text is first
-/// parsed by RapidJSON's recursive parser with that limit (about 10% faster than its iterative
-/// parser), and only text it does not accept (too deep, or invalid) is parsed again by the
-/// iterative parser, which has no depth limit and reports the error. Encoding is validated up
-/// front by CopyAndCheck, several times faster than RapidJSON's per-character validation.
-class TextDocument {
- public:
-  explicit TextDocument(std::size_t text_size)
-      : retained_(text_size <= kMaxRetained),
-        allocator_(retained_ ? MakeRetainedPool(text_size)
-                             : rapidjson::MemoryPoolAllocator<>(text_size + text_size / 2)),
-        document_(&allocator_) {}
-
-  /// Parses `json_text`; reports a fatal issue at `base_path` on failure.
-  bool Parse(std::string_view json_text, std::string_view base_path, Issues& issues) {
-    char* buffer = Buffer(json_text.size() + kPadding);
-    const TextCheck check = CopyAndCheck(json_text, buffer);
-    if (check.first_invalid != std::string_view::npos) {
-      issues.push_back(
-          Issue{Severity::kFatal, std::string(base_path),
-                "invalid JSON at byte " + std::to_string(check.first_invalid) + ": " +
-                    rapidjson::GetParseError_En(rapidjson::kParseErrorStringInvalidEncoding)});
-      return false;
-    }
-    rapidjson::ParseResult result;
-    if (!check.has_nul) {
-      // In situ needs a mutable, NUL-terminated copy (`buffer`). Recursive first, with a depth
-      // limit; text that stops it (too deep, or invalid) is parsed again iteratively, which
-      // has no depth limit and reports the error.
-      PaddedInsituStream stream(buffer);
-      result =
-          document_.Build<rapidjson::kParseInsituFlag>(stream, BoundedBuilder::kRecursionLimit);
-      if (!result.IsError()) return true;
-      std::memcpy(buffer, json_text.data(), json_text.size());  // The parse wrote into it.
-      result = ParseIteratively(buffer);
-    } else {
-      // A NUL inside the text would end an in-situ parse early: such (invalid) text is read
-      // with its length.
-      result = ParseWithLength(json_text);
-    }
-    if (!result.IsError()) return true;
-    issues.push_back(Issue{Severity::kFatal, std::string(base_path),
-                           std::string("invalid JSON at byte ") + std::to_string(result.Offset()) +
-                               ": " + rapidjson::GetParseError_En(result.Code())});
-    return false;
-  }
-
-  [[nodiscard]] const rapidjson::Value& root() const noexcept { return document_; }
-
- private:
-  /// Only for text the recursive parse does not accept (too deep, or invalid).
-  [[gnu::cold]] rapidjson::ParseResult ParseIteratively(char* buffer) {
-    PaddedInsituStream stream(buffer);
-    return document_.Build<rapidjson::kParseInsituFlag | kTextParseFlags>(
-        stream, BoundedBuilder::kUnlimited);
-  }
-
-  [[gnu::cold]] rapidjson::ParseResult ParseWithLength(std::string_view json_text) {
-    rapidjson::MemoryStream memory(json_text.data(), json_text.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
-    return document_.Build<kTextParseFlags>(stream, BoundedBuilder::kUnlimited);
-  }
-
-  static constexpr std::size_t kMinChunk = 64 * 1024;
-  /// Inputs up to this size parse in per-thread storage that is kept between calls: fresh
-  /// multi-megabyte allocations are mmap'ed and page-faulted on every request otherwise
-  /// (measured: ~15% of the parse). Costs at most ~2.5x this size per thread.
-  static constexpr std::size_t kMaxRetained = 4 * 1024 * 1024;
-
-  /// Storage for the in-situ copy of the text: per-thread and kept between calls for inputs
-  /// up to kMaxRetained (not re-entrant: one TextDocument per thread at a time, which holds
-  /// since the parse never recurses into another text parse), owned by this document above.
-  /// Not initialised: CopyAndCheck writes it.
-  char* Buffer(std::size_t size) {
-    if (!retained_) {
-      own_buffer_ = std::make_unique_for_overwrite<char[]>(size);
-      return own_buffer_.get();
-    }
-    thread_local std::unique_ptr<char[]> buffer;
-    thread_local std::size_t capacity = 0;
-    if (capacity < size) {
-      buffer = std::make_unique_for_overwrite<char[]>(size);
-      capacity = size;
-    }
-    return buffer.get();
-  }
-  /// A pool whose first chunk is per-thread storage sized 1.5x the text (enough for a FHIR
-  /// payload's in-situ DOM); further chunks, if any, are allocated and freed as usual.
-  static rapidjson::MemoryPoolAllocator<> MakeRetainedPool(std::size_t text_size) {
-    thread_local std::vector<char> scratch;
-    const std::size_t wanted = std::max<std::size_t>(kMinChunk, text_size + text_size / 2);
-    if (scratch.size() < wanted) scratch.resize(wanted);
-    return rapidjson::MemoryPoolAllocator<>(scratch.data(), scratch.size(), kMinChunk);
-  }
-
-  bool retained_;
-  std::unique_ptr<char[]> own_buffer_;
-  rapidjson::MemoryPoolAllocator<> allocator_;
-  BoundedBuilder document_;
-};
-
-/// The handler of ParseJsonTextInSitu: forwards to the caller's document and stops the parse
-/// (kParseErrorTermination) where arrays and objects nest deeper than `max_depth`.
+/// The handler every DOM parse here goes through (BuildDocument): forwards to a Document and
+/// stops the parse (kParseErrorTermination) where arrays and objects nest deeper than
+/// `max_depth`, which bounds the stack RapidJSON's recursive parser uses. All parses go through
+/// it, so that Document::String has a single caller in this file and GCC inlines it (it is
+/// called for every key and string; out of line it cost ~4% of a parse).
 class DepthLimitedForwarder {
  public:
   DepthLimitedForwarder(rapidjson::Document& doc, std::size_t max_depth)
@@ -644,6 +494,129 @@ class DepthLimitedForwarder {
   bool too_deep_ = false;
 };
 
+/// The deepest nesting RapidJSON's recursive parser is given; deeper text is parsed iteratively.
+constexpr std::size_t kRecursionLimit = 64;
+constexpr std::size_t kUnlimitedDepth = std::numeric_limits<std::size_t>::max();
+
+/// Parses `stream` into `doc` (unchanged when the parse fails); `*too_deep`, when given, tells
+/// whether the depth limit stopped it.
+template <unsigned kFlags, typename Stream>
+rapidjson::ParseResult BuildDocument(rapidjson::Document& doc, Stream& stream,
+                                     std::size_t max_depth, bool* too_deep = nullptr) {
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document& target) {  // `doc` itself
+    DepthLimitedForwarder handler(target, max_depth);
+    result = reader.Parse<kFlags>(stream, handler);
+    if (too_deep != nullptr) *too_deep = handler.too_deep();
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  return result;
+}
+
+/// A DOM parsed from JSON text, with the storage it points into. Parsing is in situ (strings
+/// are not copied out of the padded buffer; PaddedInsituStream) and uses one memory pool sized
+/// from the input. It never recurses deeper than kRecursionLimit: text is first
+/// parsed by RapidJSON's recursive parser with that limit (about 10% faster than its iterative
+/// parser), and only text it does not accept (too deep, or invalid) is parsed again by the
+/// iterative parser, which has no depth limit and reports the error. Encoding is validated up
+/// front by CopyAndCheck, several times faster than RapidJSON's per-character validation.
+class TextDocument {
+ public:
+  explicit TextDocument(std::size_t text_size)
+      : retained_(text_size <= kMaxRetained),
+        allocator_(retained_ ? MakeRetainedPool(text_size)
+                             : rapidjson::MemoryPoolAllocator<>(text_size + text_size / 2)),
+        document_(&allocator_) {}
+
+  /// Parses `json_text`; reports a fatal issue at `base_path` on failure.
+  bool Parse(std::string_view json_text, std::string_view base_path, Issues& issues) {
+    char* buffer = Buffer(json_text.size() + kPadding);
+    const TextCheck check = CopyAndCheck(json_text, buffer);
+    if (check.first_invalid != std::string_view::npos) {
+      issues.push_back(
+          Issue{Severity::kFatal, std::string(base_path),
+                "invalid JSON at byte " + std::to_string(check.first_invalid) + ": " +
+                    rapidjson::GetParseError_En(rapidjson::kParseErrorStringInvalidEncoding)});
+      return false;
+    }
+    rapidjson::ParseResult result;
+    if (!check.has_nul) {
+      // In situ needs a mutable, NUL-terminated copy (`buffer`). Recursive first, with a depth
+      // limit; text that stops it (too deep, or invalid) is parsed again iteratively, which
+      // has no depth limit and reports the error.
+      PaddedInsituStream stream(buffer);
+      result = BuildDocument<rapidjson::kParseInsituFlag>(document_, stream, kRecursionLimit);
+      if (!result.IsError()) return true;
+      std::memcpy(buffer, json_text.data(), json_text.size());  // The parse wrote into it.
+      result = ParseIteratively(buffer);
+    } else {
+      // A NUL inside the text would end an in-situ parse early: such (invalid) text is read
+      // with its length.
+      result = ParseWithLength(json_text);
+    }
+    if (!result.IsError()) return true;
+    issues.push_back(Issue{Severity::kFatal, std::string(base_path),
+                           std::string("invalid JSON at byte ") + std::to_string(result.Offset()) +
+                               ": " + rapidjson::GetParseError_En(result.Code())});
+    return false;
+  }
+
+  [[nodiscard]] const rapidjson::Value& root() const noexcept { return document_; }
+
+ private:
+  /// Only for text the recursive parse does not accept (too deep, or invalid).
+  [[gnu::cold]] rapidjson::ParseResult ParseIteratively(char* buffer) {
+    PaddedInsituStream stream(buffer);
+    return BuildDocument<rapidjson::kParseInsituFlag | kTextParseFlags>(document_, stream,
+                                                                        kUnlimitedDepth);
+  }
+
+  [[gnu::cold]] rapidjson::ParseResult ParseWithLength(std::string_view json_text) {
+    rapidjson::MemoryStream memory(json_text.data(), json_text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
+    return BuildDocument<kTextParseFlags>(document_, stream, kUnlimitedDepth);
+  }
+
+  static constexpr std::size_t kMinChunk = 64 * 1024;
+  /// Inputs up to this size parse in per-thread storage that is kept between calls: fresh
+  /// multi-megabyte allocations are mmap'ed and page-faulted on every request otherwise
+  /// (measured: ~15% of the parse). Costs at most ~2.5x this size per thread.
+  static constexpr std::size_t kMaxRetained = 4 * 1024 * 1024;
+
+  /// Storage for the in-situ copy of the text: per-thread and kept between calls for inputs
+  /// up to kMaxRetained (not re-entrant: one TextDocument per thread at a time, which holds
+  /// since the parse never recurses into another text parse), owned by this document above.
+  /// Not initialised: CopyAndCheck writes it.
+  char* Buffer(std::size_t size) {
+    if (!retained_) {
+      own_buffer_ = std::make_unique_for_overwrite<char[]>(size);
+      return own_buffer_.get();
+    }
+    thread_local std::unique_ptr<char[]> buffer;
+    thread_local std::size_t capacity = 0;
+    if (capacity < size) {
+      buffer = std::make_unique_for_overwrite<char[]>(size);
+      capacity = size;
+    }
+    return buffer.get();
+  }
+  /// A pool whose first chunk is per-thread storage sized 1.5x the text (enough for a FHIR
+  /// payload's in-situ DOM); further chunks, if any, are allocated and freed as usual.
+  static rapidjson::MemoryPoolAllocator<> MakeRetainedPool(std::size_t text_size) {
+    thread_local std::vector<char> scratch;
+    const std::size_t wanted = std::max<std::size_t>(kMinChunk, text_size + text_size / 2);
+    if (scratch.size() < wanted) scratch.resize(wanted);
+    return rapidjson::MemoryPoolAllocator<>(scratch.data(), scratch.size(), kMinChunk);
+  }
+
+  bool retained_;
+  std::unique_ptr<char[]> own_buffer_;
+  rapidjson::MemoryPoolAllocator<> allocator_;
+  rapidjson::Document document_;
+};
+
 }  // namespace
 
 std::optional<JsonTextError> ParseJsonTextInSitu(std::string& text, rapidjson::Document& doc,
@@ -659,20 +632,12 @@ std::optional<JsonTextError> ParseJsonTextInSitu(std::string& text, rapidjson::D
   const std::size_t size = text.size();
   text.append(kPadding, '\0');  // Before the parse: it may move the text.
   PaddedInsituStream stream(text.data());
-  rapidjson::Reader reader;
-  rapidjson::ParseResult result;
   bool too_deep = false;
-  auto generate = [&](rapidjson::Document& target) {
-    DepthLimitedForwarder handler(target, max_depth);
-    if (max_depth <= static_cast<std::size_t>(BoundedBuilder::kRecursionLimit)) {
-      result = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
-    } else {
-      result = reader.Parse<rapidjson::kParseInsituFlag | kTextParseFlags>(stream, handler);
-    }
-    too_deep = handler.too_deep();
-    return !result.IsError();
-  };
-  doc.Populate(generate);
+  const rapidjson::ParseResult result =
+      max_depth <= kRecursionLimit
+          ? BuildDocument<rapidjson::kParseInsituFlag>(doc, stream, max_depth, &too_deep)
+          : BuildDocument<rapidjson::kParseInsituFlag | kTextParseFlags>(doc, stream, max_depth,
+                                                                         &too_deep);
   text.resize(size);  // Keeps the storage the document points into.
   if (!result.IsError()) return std::nullopt;
   if (too_deep) return JsonTextError{JsonTextError::Kind::kTooDeep, 0, {}};
