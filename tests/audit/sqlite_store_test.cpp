@@ -30,10 +30,25 @@ std::unique_ptr<SqliteAuditStore> OpenStore(const std::string& path, SqliteOptio
   return store ? std::move(store).value() : nullptr;
 }
 
+// Queues `record`; the future holds its commit's status.
+std::future<CommitStatus> Submit(AuditSink& sink, CallRecord record) {
+  auto done = std::make_shared<std::promise<CommitStatus>>();
+  std::future<CommitStatus> status = done->get_future();
+  sink.RecordCall(std::move(record), [done](const CommitStatus& s) { done->set_value(s); });
+  return status;
+}
+
 CommitStatus Commit(AuditSink& sink, CallRecord record) {
-  std::promise<CommitStatus> done;
-  sink.RecordCall(std::move(record), [&](const CommitStatus& s) { done.set_value(s); });
-  return done.get_future().get();
+  return Submit(sink, std::move(record)).get();
+}
+
+// A store whose group commit waits (up to far longer than any test waits) for siblings.
+SqliteOptions WaitingForSiblings(std::size_t commit_siblings, std::size_t max_batch) {
+  SqliteOptions options;
+  options.commit_delay = std::chrono::minutes(10);
+  options.commit_siblings = commit_siblings;
+  options.max_batch = max_batch;
+  return options;
 }
 
 CommitStatus Commit(AuditSink& sink, std::vector<FeedbackRecord> items, Millis received) {
@@ -287,11 +302,7 @@ TEST(SqliteStoreTest, ACallIsOnDiskWhenItsCompletionRuns) {
 TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCall) {
   TempDir dir;
   const std::string path = dir.File("audit.db");
-  SqliteOptions options;
-  options.commit_delay = std::chrono::minutes(10);
-  options.commit_siblings = 2;
-  options.max_batch = 4;
-  auto store = OpenStore(path, options);
+  auto store = OpenStore(path, WaitingForSiblings(2, 4));
   ASSERT_NE(store, nullptr);
   // A call stays under way throughout (CallBegan), so only commit_siblings and max_batch
   // decide here; ending the wait when no call is under way is the next test's subject.
@@ -301,9 +312,7 @@ TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCa
   std::vector<std::future<CommitStatus>> first;
   std::vector<std::future<CommitStatus>> second;
   const auto submit = [&](std::vector<std::future<CommitStatus>>& into, const std::string& hi) {
-    auto p = std::make_shared<std::promise<CommitStatus>>();
-    into.push_back(p->get_future());
-    store->RecordCall(MakeCall(hi, At(1)), [p](const CommitStatus& s) { p->set_value(s); });
+    into.push_back(Submit(*store, MakeCall(hi, At(1))));
   };
   // Pairs of calls until one commit carried both (>= commit_siblings). Until then every commit
   // carried one item (< commit_siblings), so none of them may wait for the delay.
@@ -332,10 +341,8 @@ TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCa
   EXPECT_EQ(Count(path, "SELECT count(*) FROM calls WHERE hook_instance LIKE 'linger-%'"), 4);
   // The last commit carried 4: a lone call now waits... until the store closes, which commits it
   // at once (no record is held back by the delay when the server stops).
-  std::promise<CommitStatus> last;
-  store->RecordCall(MakeCall("at-close", At(1)), [&](const CommitStatus& s) { last.set_value(s); });
+  auto closed = Submit(*store, MakeCall("at-close", At(1)));
   store->Close();
-  auto closed = last.get_future();
   ASSERT_EQ(closed.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_TRUE(closed.get().ok);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM calls WHERE hook_instance = 'at-close'"), 1);
@@ -346,17 +353,9 @@ TEST(SqliteStoreTest, CommitDelayGathersAFullBatchUnderLoadAndNeverDelaysALoneCa
 TEST(SqliteStoreTest, CommitDelayEndsWhenNoCallIsUnderWay) {
   TempDir dir;
   const std::string path = dir.File("audit.db");
-  SqliteOptions options;
-  options.commit_delay = std::chrono::minutes(10);
-  options.commit_siblings = 1;
-  options.max_batch = 100;
-  auto store = OpenStore(path, options);
+  auto store = OpenStore(path, WaitingForSiblings(1, 100));
   ASSERT_NE(store, nullptr);
-  const auto submit = [&](const std::string& hi) {
-    auto p = std::make_shared<std::promise<CommitStatus>>();
-    store->RecordCall(MakeCall(hi, At(1)), [p](const CommitStatus& s) { p->set_value(s); });
-    return p->get_future();
-  };
+  const auto submit = [&](const std::string& hi) { return Submit(*store, MakeCall(hi, At(1))); };
   store->CallBegan();
   store->CallBegan();
   ASSERT_TRUE(Commit(*store, MakeCall("first", At(1))).ok);  // no commit before: at once
@@ -377,6 +376,7 @@ TEST(SqliteStoreTest, CommitDelayEndsWhenNoCallIsUnderWay) {
   EXPECT_TRUE(third.get().ok);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM calls"), 3);
 }
+
 TEST(SqliteStoreTest, ConcurrentWritersShareCommitsAndLoseNothing) {
   TempDir dir;
   const std::string path = dir.File("audit.db");
@@ -429,11 +429,8 @@ TEST(SqliteStoreTest, OneFailingItemDoesNotFailTheOthersInItsBatch) {
        "BEGIN SELECT RAISE(ABORT, 'refused'); END");
   auto store = OpenStore(path);
   std::vector<std::future<CommitStatus>> results;
-  std::vector<std::shared_ptr<std::promise<CommitStatus>>> promises;
   for (const char* hi : {"good-1", "bad", "good-2"}) {
-    auto p = std::make_shared<std::promise<CommitStatus>>();
-    results.push_back(p->get_future());
-    store->RecordCall(MakeCall(hi, At(1)), [p](const CommitStatus& s) { p->set_value(s); });
+    results.push_back(Submit(*store, MakeCall(hi, At(1))));
   }
   EXPECT_TRUE(results[0].get().ok);
   const CommitStatus bad = results[1].get();
