@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev libjemalloc-dev openssl curl ca-certificates \
+  libgmock-dev libsqlite3-dev libbenchmark-dev libjemalloc-dev nettle-dev openssl curl ca-certificates \
   chromium testssl.sh
 
 certs/make-dev-certs.sh

@@ -3,6 +3,9 @@
 # beforehand with jose, so no replay), ES384 and RS384, audit on: wrk over HTTPS keep-alive
 # against the Release server, with `openssl speed` for the raw verify rate measured in the same
 # run (the bound for ES384). Usage: bench/run-jwt-wrk.sh [seconds] [connections]
+# SERVERS="new=build/cds-hooks-server old=/path/to/other/cds-hooks-server" compares binaries in
+# the same run (each algorithm's rows back to back; tokens are single-use per server, and each
+# server has its own replay store, so the same tokens serve every binary).
 # Prints a Markdown table for docs/performance.md. Not a test: figures depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,8 @@ echo '{"limits": {"issuer_requests_per_second": 0}}' > "$work/config.jsonc"
 
 echo "wrk -t$threads -c$connections -d${seconds}s, HTTPS keep-alive, a fresh token per call, audit on, $(nproc) cores, $(date -u +%F)"
 echo
+read -r -a servers <<<"${SERVERS:-this=build/cds-hooks-server}"
+es384=()
 echo "| alg | req/s | p50 ms | p99 ms | errors | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 # "none": the same server and body with authentication off, the same run's reference.
@@ -50,21 +55,40 @@ for alg in none ES384 RS384; do
     auth=(--trust-issuer "$iss=$work/$alg/jwks.json")
     script=bench/order-select-tokens.lua
   fi
-  out="$work/$alg/server.out"
-  build/cds-hooks-server --port 0 --config "$work/config.jsonc" --public-base-url "$public" \
-    "${auth[@]}" --audit-db "$work/$alg/audit.db" >"$out" 2>"$work/$alg/server.log" &
-  pid=$!
-  for _ in $(seq 100); do grep -q '^listening on https' "$out" && break; sleep 0.1; done
-  base=$(sed -n 's/^listening on //p' "$out" | head -1)
-  [[ -n "$base" ]] || { echo "server did not start" >&2; cat "$work/$alg/server.log" >&2; exit 1; }
-  line=$(CDS_BENCH_TOKENS="$work/$alg/tokens.txt" wrk -t"$threads" -c"$connections" \
-         -d"${seconds}s" --latency -s "$script" "$base$path" | grep '^RESULT')
-  echo "$line" | awk -v name="$alg" '{
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "| %s | %s | %s | %s | %s | %s |\n", name, v["rps"], v["p50_ms"], v["p99_ms"], v["errors"], v["non2xx"]
-  }'
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  for server in "${servers[@]}"; do
+    label=${server%%=*}
+    binary=${server#*=}
+    name=$alg
+    [[ ${#servers[@]} -gt 1 ]] && name="$alg ($label)"
+    out="$work/$alg/server.out"
+    rm -f "$work/$alg/audit.db"*
+    "$binary" --port 0 --config "$work/config.jsonc" --public-base-url "$public" \
+      "${auth[@]}" --audit-db "$work/$alg/audit.db" >"$out" 2>"$work/$alg/server.log" &
+    pid=$!
+    for _ in $(seq 100); do grep -q '^listening on https' "$out" && break; sleep 0.1; done
+    base=$(sed -n 's/^listening on //p' "$out" | head -1)
+    [[ -n "$base" ]] || { echo "server did not start" >&2; cat "$work/$alg/server.log" >&2; exit 1; }
+    line=$(CDS_BENCH_TOKENS="$work/$alg/tokens.txt" wrk -t"$threads" -c"$connections" \
+           -d"${seconds}s" --latency -s "$script" "$base$path" | grep '^RESULT')
+    rps=$(echo "$line" | sed -n 's/.* rps=\([0-9]*\).*/\1/p')
+    [[ $alg == ES384 ]] && es384+=("$name: $rps")
+    echo "$line" | awk -v name="$name" '{
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "| %s | %s | %s | %s | %s | %s |\n", name, v["rps"], v["p50_ms"], v["p99_ms"], v["errors"], v["non2xx"]
+    }'
+    kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  done
 done
 echo
 echo "openssl speed -seconds 2 ecdsap384 rsa2048 (same run, one core):"
-openssl speed -seconds 2 ecdsap384 rsa2048 2>/dev/null | grep -E 'ecdsa \(nistp384\)|^rsa 2048'
+speed=$(openssl speed -seconds 2 ecdsap384 rsa2048 2>/dev/null | grep -E 'ecdsa \(nistp384\)|^rsa 2048')
+echo "$speed"
+# The ES384 bound of issue 8: OpenSSL's P-384 verifies per second per core, times the cores.
+verifies=$(echo "$speed" | awk '/nistp384/ {print $NF}')
+echo
+for row in "${es384[@]}"; do
+  awk -v row="$row" -v v="$verifies" -v cores="$(nproc)" 'BEGIN {
+    split(row, kv, ": "); bound = v * cores
+    printf "%s req/s = %.0f %% of the verify bound (%.0f/s per core x %d cores = %.0f/s)\n", row, 100 * kv[2] / bound, v, cores, bound
+  }'
+done

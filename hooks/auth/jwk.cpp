@@ -91,6 +91,10 @@ std::string BuildEc(const rapidjson::Value& v, Jwk& jwk) {
   }
   jwk.key = FromData("EC", builder.get(), true);
   if (!jwk.key) return "the point is not on " + jwk.crv;
+  if (jwk.crv == "P-384") {
+    jwk.p384 = MakeP384PublicKey(*x, *y);
+    if (!jwk.p384) return "the point is not on P-384";  // OpenSSL agreed above; kept as a guard
+  }
   jwk.type = KeyType::kEc;
   jwk.bits = curve->bits;
   return {};

@@ -1,5 +1,6 @@
 // JSON Web Keys (RFC 7517/7518) → OpenSSL 3 public keys, built once per key set and shared by
-// every verification (EVP_PKEY is reference-counted and safe for concurrent verifies).
+// every verification (EVP_PKEY is reference-counted and safe for concurrent verifies). P-384
+// keys also get a Nettle form, which verifies ES384 1.9x faster (hooks/auth/p384.hpp).
 #pragma once
 
 #include <openssl/evp.h>
@@ -11,6 +12,7 @@
 
 #include "hooks/auth/auth_result.hpp"
 #include "hooks/auth/jws_algorithm.hpp"
+#include "hooks/auth/p384.hpp"
 #include "hooks/hook_error.hpp"
 
 namespace cds::hooks::auth {
@@ -29,6 +31,8 @@ struct Jwk {
   std::string alg;  // the JWK's own alg, when it names one (a token's alg must then equal it)
   int bits = 0;     // RSA modulus or EC field size in bits
   std::shared_ptr<EVP_PKEY> key;
+  // P-384 only: the same point for Nettle, which VerifySignature uses for ES384 when set.
+  std::shared_ptr<const P384PublicKey> p384;
 };
 
 /// A key set by kid. Keys that cannot be used for JWS verification (use other than sig,

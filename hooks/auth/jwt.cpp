@@ -250,6 +250,9 @@ std::optional<AuthFailure> CheckTimes(const JwtClaims& claims, std::chrono::sys_
 
 bool VerifySignature(JwsAlgorithm alg, const Jwk& key, std::string_view signing_input,
                      std::string_view signature) {
+  if (alg == JwsAlgorithm::kES384 && key.p384) {
+    return VerifyEs384(*key.p384, signing_input, signature);
+  }
   const EVP_MD* md = Digest(alg);
   if (md == nullptr || !key.key) return false;
   std::string der;

@@ -65,7 +65,8 @@ struct TimePolicy {
 
 /// Verifies a JWS signature over `signing_input` with `key`. ES*: the raw R||S of exactly twice
 /// the curve size, converted to a DER ECDSA_SIG; RS*: RSASSA-PKCS1-v1_5; PS384: RSASSA-PSS with
-/// MGF1-SHA384 and a 48-byte salt. The caller has checked KeyFits(key, alg).
+/// MGF1-SHA384 and a 48-byte salt. The caller has checked KeyFits(key, alg). ES384 goes to
+/// Nettle when the key has its Nettle form (`key.p384`, every P-384 JWK), else to OpenSSL.
 [[nodiscard]] bool VerifySignature(JwsAlgorithm alg, const Jwk& key, std::string_view signing_input,
                                    std::string_view signature);
 
