@@ -1,6 +1,7 @@
 #include "hooks/router.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/beast/http/rfc7230.hpp>
 #include <cctype>
 #include <ctime>
@@ -146,6 +147,9 @@ class ActiveCall {
   void End() {
     if (sink_ != nullptr) std::exchange(sink_, nullptr)->CallEnded();
   }
+  // The sink counting this call, for pausing it (Router::ResolvePrefetch). Read it on the
+  // call's own thread before the call can continue elsewhere.
+  [[nodiscard]] audit::AuditSink* sink() const { return sink_; }
 
  private:
   audit::AuditSink* sink_ = nullptr;
@@ -175,8 +179,13 @@ struct Router::Call {
   std::optional<FeedbackRequest> feedback;  // after ParseFeedbackCall
   bool recorded = false;                    // submitted to the audit sink (once per call)
   ActiveCall active;                        // under way until its record is queued
-  audit::CommitStatus commit;               // the audit commit's outcome
-  std::optional<HttpResponse> response;     // written once the commit succeeded
+  // While the prefetch fetch is outstanding the call is not counted as under way (it will not
+  // queue a record soon). ResolvePrefetch and the fetch's completion, on different threads,
+  // settle through this who pauses and who resumes.
+  enum FetchState : int { kNoFetch, kResolving, kPaused };
+  std::atomic<int> fetch_state{kNoFetch};
+  audit::CommitStatus commit;            // the audit commit's outcome
+  std::optional<HttpResponse> response;  // written once the commit succeeded
   // Metrics (issue 8): the service's stage histograms (null without metrics) and the start
   // of the stage running now.
   const ServiceMetrics::ServiceSeries* stages = nullptr;
@@ -602,13 +611,24 @@ void Router::ResolvePrefetch(CallPtr call) const {
           call, Error{HookError::kInternal, "", "", "auth.issuers[].fhir_server_allow: " + *error});
     }
   }
+  // A call waiting on the EHR's FHIR server (up to prefetch.budget_ms) queues no record soon:
+  // it stops counting as under way, so the audit trail's group commit does not wait for it.
+  // Resolve answers before it returns when nothing is fetched, else later on a client thread:
+  // whichever of the two below comes second sees what the first did.
+  audit::AuditSink* const counted = call->active.sink();
+  call->fetch_state.store(Call::kResolving);
   prefetch_->Resolve(
       request, *call->service, call->now, issuer_allowlist ? &*issuer_allowlist : nullptr,
-      [this, call](PrefetchOutcome outcome) mutable {
+      [this, call, counted](PrefetchOutcome outcome) mutable {
+        if (call->fetch_state.exchange(Call::kNoFetch) == Call::kPaused) counted->CallBegan();
         call->prefetch.emplace(std::move(outcome));
         Resume(std::move(call), &Router::ApplyPrefetch);
       },
       call->info->request_id);
+  int resolving = Call::kResolving;
+  if (counted != nullptr && call->fetch_state.compare_exchange_strong(resolving, Call::kPaused)) {
+    counted->CallEnded();
+  }
 }
 
 // Step 3b: what the fetches brought (on the thread that finished the last fetch).

@@ -4,9 +4,17 @@
 #include <gtest/gtest.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "audit/store.hpp"
 #include "hooks/prefetch_resolver.hpp"
 #include "hooks/prefetch_template.hpp"
 #include "hooks/router.hpp"
@@ -180,6 +188,145 @@ TEST_F(PrefetchRouterTest, NothingIsFetchedWhenNoDraftOrderHasAMedicationYet) {
   EXPECT_EQ(response.result_int(), 200u) << response.body();
   EXPECT_EQ(response.body(), R"({"cards":[]})");
   EXPECT_TRUE(client_->requests().empty());
+}
+
+// Counts the calls the router says are under way (atomics: a paused call resumes on a client
+// thread). Commits at once, or, with `hold`, when the test releases the commit (the call's own
+// thread is then done with the call before the test goes on).
+class CountingSink final : public audit::AuditSink {
+ public:
+  explicit CountingSink(bool hold = false) : hold_(hold) {}
+  void RecordCall(audit::CallRecord, audit::CommitDone done) override {
+    {
+      std::lock_guard lock(mutex_);
+      under_way_at_record_.push_back(began.load() - ended.load());
+      if (hold_) {
+        held_.push_back(std::move(done));
+        queued_.notify_all();
+        return;
+      }
+    }
+    done({});
+  }
+  void RecordFeedback(audit::FeedbackBatch, audit::CommitDone done) override { done({}); }
+  void PurgeExpired(std::function<void(audit::Result<audit::PurgeResult>)> done) override {
+    done(audit::PurgeResult{});
+  }
+  void CallBegan() override { ++began; }
+  void CallEnded() override { ++ended; }
+  std::vector<int> under_way_at_record() {
+    std::lock_guard lock(mutex_);
+    return under_way_at_record_;
+  }
+  // Waits for a held record, then commits it.
+  bool CommitNextRecord() {
+    audit::CommitDone done;
+    {
+      std::unique_lock lock(mutex_);
+      if (!queued_.wait_for(lock, std::chrono::seconds(30), [&] { return !held_.empty(); })) {
+        return false;
+      }
+      done = std::move(held_.front());
+      held_.erase(held_.begin());
+    }
+    done({});
+    return true;
+  }
+  std::atomic<int> began{0};
+  std::atomic<int> ended{0};
+
+ private:
+  const bool hold_;
+  std::mutex mutex_;
+  std::condition_variable queued_;
+  std::vector<int> under_way_at_record_;
+  std::vector<audit::CommitDone> held_;
+};
+
+// Holds every fetch until Open(), then lets the canned client answer them.
+class GatedClient final : public HttpClient {
+ public:
+  explicit GatedClient(std::shared_ptr<HttpClient> inner) : inner_(std::move(inner)) {}
+  void Fetch(OutboundRequest request, std::function<void(OutboundResponse)> done) override {
+    std::lock_guard lock(mutex_);
+    held_.emplace_back(std::move(request), std::move(done));
+  }
+  std::size_t held() {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+  void Open() {
+    std::vector<std::pair<OutboundRequest, std::function<void(OutboundResponse)>>> held;
+    {
+      std::lock_guard lock(mutex_);
+      held.swap(held_);
+    }
+    for (auto& [request, done] : held) inner_->Fetch(std::move(request), std::move(done));
+  }
+
+ private:
+  std::shared_ptr<HttpClient> inner_;
+  std::mutex mutex_;
+  std::vector<std::pair<OutboundRequest, std::function<void(OutboundResponse)>>> held_;
+};
+
+// The audit trail's group commit waits for siblings while calls are under way (docs/audit.md);
+// a call waiting on the EHR's FHIR server queues no record soon, so it must not count then.
+TEST_F(PrefetchRouterTest, ACallWaitingOnItsFetchIsNotCountedAsUnderWay) {
+  const std::string body = ServeGoldenPrefetch("r01-kpc-meropenem-monotherapy");
+  auto gate = std::make_shared<GatedClient>(client_);
+  auto resolver = std::make_shared<PrefetchResolver>(gate, FhirServerAllowlist{}, PrefetchOptions{},
+                                                     loop_.io());
+  Router router(config_, catalog_, testing::TestEngine(), resolver);
+  auto sink = std::make_shared<CountingSink>(/*hold=*/true);
+  router.SetAuditSink(sink);
+
+  HttpRequest request{http::verb::post, kSelectPath, 11};
+  request.set(http::field::content_type, "application/json");
+  request.body() = body;
+  request.prepare_payload();
+  std::promise<HttpResponse> answered;
+  router.Handle(std::move(request), ConnectionInfo{}, info_,
+                [&answered](HttpResponse r) { answered.set_value(std::move(r)); });
+  ASSERT_GT(gate->held(), 0u) << "the call should be waiting on its fetches";
+  EXPECT_EQ(sink->began.load(), 1);
+  EXPECT_EQ(sink->ended.load(), 1) << "a call waiting on its fetch still counted as under way";
+
+  gate->Open();
+  auto response = answered.get_future();
+  ASSERT_TRUE(sink->CommitNextRecord()) << "no record within 30 s";
+  ASSERT_EQ(response.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(response.get().result_int(), 200u);
+  EXPECT_THAT(sink->under_way_at_record(), ::testing::ElementsAre(1))
+      << "counted again from the fetch's answer until its record was queued";
+  // The call's thread stops counting it right after queuing the record, which may be after
+  // the commit answered.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (sink->ended.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(sink->began.load(), 2);
+  EXPECT_EQ(sink->ended.load(), 2);
+}
+
+TEST_F(PrefetchRouterTest, ACallWithCompletePrefetchIsCountedOnceThroughout) {
+  const std::string body =
+      ReadFile(GoldenCase("r01-kpc-meropenem-monotherapy") / "01-order-select.request.json");
+  auto resolver = std::make_shared<PrefetchResolver>(client_, FhirServerAllowlist{},
+                                                     PrefetchOptions{}, loop_.io());
+  Router router(config_, catalog_, testing::TestEngine(), resolver);
+  auto sink = std::make_shared<CountingSink>();
+  router.SetAuditSink(sink);
+  HttpRequest request{http::verb::post, kSelectPath, 11};
+  request.set(http::field::content_type, "application/json");
+  request.body() = body;
+  request.prepare_payload();
+  const HttpResponse response = router.HandleSync(std::move(request), ConnectionInfo{}, info_);
+  EXPECT_EQ(response.result_int(), 200u) << response.body();
+  EXPECT_TRUE(client_->requests().empty());
+  EXPECT_THAT(sink->under_way_at_record(), ::testing::ElementsAre(1));
+  EXPECT_EQ(sink->began.load(), 1);
+  EXPECT_EQ(sink->ended.load(), 1);
 }
 
 }  // namespace
