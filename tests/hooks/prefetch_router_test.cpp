@@ -4,9 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/writer.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <regex>
@@ -14,11 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "audit/store.hpp"
 #include "hooks/prefetch_resolver.hpp"
 #include "hooks/prefetch_template.hpp"
 #include "hooks/router.hpp"
 #include "tests/hooks/canned_fhir_client.hpp"
+#include "tests/hooks/held_audit_sink.hpp"
 #include "tests/hooks/test_engine.hpp"
 #include "tests/hooks/test_files.hpp"
 
@@ -27,6 +25,7 @@ namespace {
 
 namespace http = boost::beast::http;
 using ::cds::hooks::testing::CannedFhirClient;
+using ::cds::hooks::testing::HeldSink;
 using ::cds::hooks::testing::JsonEq;
 using ::cds::hooks::testing::ParseJson;
 using ::cds::hooks::testing::ReadFile;
@@ -102,13 +101,26 @@ class PrefetchRouterTest : public ::testing::Test {
     auto resolver =
         std::make_shared<PrefetchResolver>(client_, std::move(list), PrefetchOptions{}, loop_.io());
     const Router router(config_, catalog_, testing::TestEngine(), resolver);
+    info_ = RequestInfo{};
+    ConnectionInfo connection;
+    return router.HandleSync(Request(std::move(body)), connection, info_);
+  }
+
+  static HttpRequest Request(std::string body) {
     HttpRequest request{http::verb::post, kSelectPath, 11};
     request.set(http::field::content_type, "application/json");
     request.body() = std::move(body);
     request.prepare_payload();
+    return request;
+  }
+
+  // Starts a call on `router`; its response arrives in the future (after the audit commit).
+  std::future<HttpResponse> Start(const Router& router, std::string body) {
+    auto answered = std::make_shared<std::promise<HttpResponse>>();
     info_ = RequestInfo{};
-    ConnectionInfo connection;
-    return router.HandleSync(std::move(request), connection, info_);
+    router.Handle(Request(std::move(body)), ConnectionInfo{}, info_,
+                  [answered](HttpResponse r) { answered->set_value(std::move(r)); });
+    return answered->get_future();
   }
 
   TestEventLoop loop_;
@@ -190,59 +202,6 @@ TEST_F(PrefetchRouterTest, NothingIsFetchedWhenNoDraftOrderHasAMedicationYet) {
   EXPECT_TRUE(client_->requests().empty());
 }
 
-// Counts the calls the router says are under way (atomics: a paused call resumes on a client
-// thread). Commits at once, or, with `hold`, when the test releases the commit (the call's own
-// thread is then done with the call before the test goes on).
-class CountingSink final : public audit::AuditSink {
- public:
-  explicit CountingSink(bool hold = false) : hold_(hold) {}
-  void RecordCall(audit::CallRecord, audit::CommitDone done) override {
-    {
-      std::lock_guard lock(mutex_);
-      under_way_at_record_.push_back(began.load() - ended.load());
-      if (hold_) {
-        held_.push_back(std::move(done));
-        queued_.notify_all();
-        return;
-      }
-    }
-    done({});
-  }
-  void RecordFeedback(audit::FeedbackBatch, audit::CommitDone done) override { done({}); }
-  void PurgeExpired(std::function<void(audit::Result<audit::PurgeResult>)> done) override {
-    done(audit::PurgeResult{});
-  }
-  void CallBegan() override { ++began; }
-  void CallEnded() override { ++ended; }
-  std::vector<int> under_way_at_record() {
-    std::lock_guard lock(mutex_);
-    return under_way_at_record_;
-  }
-  // Waits for a held record, then commits it.
-  bool CommitNextRecord() {
-    audit::CommitDone done;
-    {
-      std::unique_lock lock(mutex_);
-      if (!queued_.wait_for(lock, std::chrono::seconds(30), [&] { return !held_.empty(); })) {
-        return false;
-      }
-      done = std::move(held_.front());
-      held_.erase(held_.begin());
-    }
-    done({});
-    return true;
-  }
-  std::atomic<int> began{0};
-  std::atomic<int> ended{0};
-
- private:
-  const bool hold_;
-  std::mutex mutex_;
-  std::condition_variable queued_;
-  std::vector<int> under_way_at_record_;
-  std::vector<audit::CommitDone> held_;
-};
-
 // Holds every fetch until Open(), then lets the canned client answer them.
 class GatedClient final : public HttpClient {
  public:
@@ -278,26 +237,19 @@ TEST_F(PrefetchRouterTest, ACallWaitingOnItsFetchIsNotCountedAsUnderWay) {
   auto resolver = std::make_shared<PrefetchResolver>(gate, FhirServerAllowlist{}, PrefetchOptions{},
                                                      loop_.io());
   Router router(config_, catalog_, testing::TestEngine(), resolver);
-  auto sink = std::make_shared<CountingSink>(/*hold=*/true);
+  auto sink = std::make_shared<HeldSink>();
   router.SetAuditSink(sink);
 
-  HttpRequest request{http::verb::post, kSelectPath, 11};
-  request.set(http::field::content_type, "application/json");
-  request.body() = body;
-  request.prepare_payload();
-  std::promise<HttpResponse> answered;
-  router.Handle(std::move(request), ConnectionInfo{}, info_,
-                [&answered](HttpResponse r) { answered.set_value(std::move(r)); });
+  auto response = Start(router, body);
   ASSERT_GT(gate->held(), 0u) << "the call should be waiting on its fetches";
   EXPECT_EQ(sink->began.load(), 1);
   EXPECT_EQ(sink->ended.load(), 1) << "a call waiting on its fetch still counted as under way";
 
   gate->Open();
-  auto response = answered.get_future();
-  ASSERT_TRUE(sink->CommitNextRecord()) << "no record within 30 s";
+  ASSERT_TRUE(sink->ReleaseWhenHeld()) << "no record within 30 s";
   ASSERT_EQ(response.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_EQ(response.get().result_int(), 200u);
-  EXPECT_THAT(sink->under_way_at_record(), ::testing::ElementsAre(1))
+  EXPECT_THAT(sink->under_way_at_record, ::testing::ElementsAre(1))
       << "counted again from the fetch's answer until its record was queued";
   // The call's thread stops counting it right after queuing the record, which may be after
   // the commit answered.
@@ -315,16 +267,16 @@ TEST_F(PrefetchRouterTest, ACallWithCompletePrefetchIsCountedOnceThroughout) {
   auto resolver = std::make_shared<PrefetchResolver>(client_, FhirServerAllowlist{},
                                                      PrefetchOptions{}, loop_.io());
   Router router(config_, catalog_, testing::TestEngine(), resolver);
-  auto sink = std::make_shared<CountingSink>();
+  auto sink = std::make_shared<HeldSink>();
   router.SetAuditSink(sink);
-  HttpRequest request{http::verb::post, kSelectPath, 11};
-  request.set(http::field::content_type, "application/json");
-  request.body() = body;
-  request.prepare_payload();
-  const HttpResponse response = router.HandleSync(std::move(request), ConnectionInfo{}, info_);
-  EXPECT_EQ(response.result_int(), 200u) << response.body();
+
+  auto response = Start(router, body);
+  ASSERT_TRUE(sink->ReleaseWhenHeld()) << "no record within 30 s";
+  ASSERT_EQ(response.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  const HttpResponse answer = response.get();
+  EXPECT_EQ(answer.result_int(), 200u) << answer.body();
   EXPECT_TRUE(client_->requests().empty());
-  EXPECT_THAT(sink->under_way_at_record(), ::testing::ElementsAre(1));
+  EXPECT_THAT(sink->under_way_at_record, ::testing::ElementsAre(1));
   EXPECT_EQ(sink->began.load(), 1);
   EXPECT_EQ(sink->ended.load(), 1);
 }

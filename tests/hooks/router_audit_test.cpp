@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "audit/sqlite_store.hpp"
 #include "hooks/router.hpp"
+#include "tests/hooks/held_audit_sink.hpp"
 #include "tests/hooks/test_engine.hpp"
 #include "tests/hooks/test_files.hpp"
 
@@ -18,6 +18,7 @@ namespace cds::hooks {
 namespace {
 
 namespace http = boost::beast::http;
+using ::cds::hooks::testing::HeldSink;
 using ::cds::hooks::testing::ParseJson;
 using ::cds::hooks::testing::ReadFile;
 using ::cds::hooks::testing::RequestsDir;
@@ -38,44 +39,6 @@ HttpRequest Post(std::string_view target, std::string body) {
 std::string FiringBody() {
   return ReadFile(std::filesystem::path(CDS_SOURCE_DIR) / "bench/data/order-select-10k.json");
 }
-
-// A sink that holds each completion until the test releases it (the commit's timing is the
-// subject here; the real store is tested in tests/audit and below).
-class HeldSink final : public audit::AuditSink {
- public:
-  void RecordCall(audit::CallRecord record, audit::CommitDone done) override {
-    std::lock_guard lock(mutex_);
-    calls.push_back(std::move(record));
-    pending.push_back(std::move(done));
-    under_way_at_record.push_back(began - ended);
-  }
-  void RecordFeedback(audit::FeedbackBatch batch, audit::CommitDone done) override {
-    std::lock_guard lock(mutex_);
-    feedback.push_back(std::move(batch));
-    pending.push_back(std::move(done));
-    under_way_at_record.push_back(began - ended);
-  }
-  void CallBegan() override { ++began; }
-  void CallEnded() override { ++ended; }
-  void PurgeExpired(std::function<void(audit::Result<audit::PurgeResult>)> done) override {
-    done(audit::PurgeResult{});
-  }
-  void Release(const audit::CommitStatus& status) {
-    auto done = std::move(pending.front());
-    pending.erase(pending.begin());
-    done(status);
-  }
-
-  std::vector<audit::CallRecord> calls;
-  std::vector<audit::FeedbackBatch> feedback;
-  std::vector<audit::CommitDone> pending;
-  int began = 0;  // CallBegan/CallEnded so far
-  int ended = 0;
-  std::vector<int> under_way_at_record;  // began - ended when each record was queued
-
- private:
-  std::mutex mutex_;
-};
 
 class RouterAuditTest : public ::testing::Test {
  protected:
@@ -238,8 +201,8 @@ TEST_F(RouterAuditTest, ACallIsUnderWayUntilItsRecordIsQueued) {
              R"({"feedback":[{"card":"c1","outcome":"accepted","acceptedSuggestions":[{"id":"a"}],)"
              R"("outcomeTimestamp":"2026-11-21T10:05:31Z"}]})"));
   EXPECT_THAT(sink_->under_way_at_record, ElementsAre(1, 1, 1));
-  EXPECT_EQ(sink_->began, 3);
-  EXPECT_EQ(sink_->ended, 3) << "a call still counted after its record was queued";
+  EXPECT_EQ(sink_->began.load(), 3);
+  EXPECT_EQ(sink_->ended.load(), 3) << "a call still counted after its record was queued";
   while (!sink_->pending.empty()) sink_->Release({});
 
   // Feedback refused before it is recorded (400), discovery, an unknown service: no record,
@@ -250,7 +213,7 @@ TEST_F(RouterAuditTest, ACallIsUnderWayUntilItsRecordIsQueued) {
   Start(std::move(discovery));
   EXPECT_EQ(response_->result(), http::status::ok);
   Start(Post("/cds-services/nope", "{}"));
-  EXPECT_EQ(sink_->began, sink_->ended);
+  EXPECT_EQ(sink_->began.load(), sink_->ended.load());
   EXPECT_EQ(sink_->under_way_at_record.size(), 3u);
 }
 
