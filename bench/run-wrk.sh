@@ -2,6 +2,9 @@
 # wrk over HTTPS keep-alive against the Release server: discovery, a realistic order-select
 # call, and the same order-select body against the transport-only baseline server (same TLS/HTTP
 # stack, constant reply: bench/baseline_server.cpp), all in one run so the ratios can be read.
+# The baseline runs twice: replying {"cards":[]} (as issue 8 describes it), and replying the
+# server's real response to this body, byte for byte, so that encrypting and sending a reply of
+# the real size counts as transport too.
 # Usage: bench/run-wrk.sh [seconds] [connections]
 # Prints a Markdown table for docs/performance.md. Not a test: figures depend on the machine.
 set -euo pipefail
@@ -33,6 +36,11 @@ SERVER_ARGS="--insecure-no-auth ${SERVER_ARGS:-}" start build/cds-hooks-server s
 server_base=$base
 start build/cds_baseline_server baseline.log
 baseline_base=$base
+reply=bench/results/order-select-response.json
+curl -sSfk -X POST -H 'Content-Type: application/json' --data-binary @bench/data/order-select-10k.json \
+  -o "$reply" "$server_base/cds-services/antimicrobial-stewardship-order-select"
+CDS_BASELINE_REPLY="$reply" start build/cds_baseline_server baseline-real-reply.log
+baseline_real_base=$base
 base=$server_base
 
 run() {  # name script path
@@ -55,4 +63,7 @@ run "POST order-select ($(wc -c < bench/data/order-select-10k.json) B)" order-se
   /cds-services/antimicrobial-stewardship-order-select
 base=$baseline_base
 run "POST same body, transport-only baseline" order-select.lua \
+  /cds-services/antimicrobial-stewardship-order-select
+base=$baseline_real_base
+run "POST same body, baseline replying the real response ($(wc -c < "$reply") B)" order-select.lua \
   /cds-services/antimicrobial-stewardship-order-select
