@@ -13,8 +13,14 @@ threads=${WRK_THREADS:-2}
 
 tools/ensure-deps.sh wrk sqlite3 bc
 certs/make-dev-certs.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target cds-hooks-server >/dev/null
+# BUILD_DIR=build-release measures the LTO + PGO build of tools/build-release.sh (built there).
+build=${BUILD_DIR:-build}
+if [[ "$build" == build ]]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
+  cmake --build build -j"$(nproc)" --target cds-hooks-server >/dev/null
+fi
+[[ -x "$build/cds-hooks-server" ]] ||
+  { echo "no server in $build (tools/build-release.sh builds build-release/)" >&2; exit 1; }
 
 mkdir -p bench/results
 work=$(mktemp -d)
@@ -31,7 +37,7 @@ declare -A url
 start() {  # name args...
   local name=$1
   shift
-  build/cds-hooks-server --port 0 --insecure-no-auth "$@" >"$work/$name.out" 2>"bench/results/server-$name.log" &
+  "$build/cds-hooks-server" --port 0 --insecure-no-auth "$@" >"$work/$name.out" 2>"bench/results/server-$name.log" &
   pids+=($!)
   for _ in $(seq 100); do grep -q '^listening on https' "$work/$name.out" && break; sleep 0.1; done
   url[$name]=$(sed -n 's/^listening on //p' "$work/$name.out" | head -1)
@@ -44,7 +50,7 @@ start nodelay --audit-db "$work/nodelay.db" --config "$work/nodelay.jsonc"
 declare -A sum
 names=(off full nodelay)
 for name in "${names[@]}"; do sum[$name]=0; done
-echo "wrk -t$threads -c$connections -d${seconds}s x $rounds rounds, HTTPS keep-alive, $(nproc) cores, $(date -u +%F)"
+echo "wrk -t$threads -c$connections -d${seconds}s x $rounds rounds, HTTPS keep-alive, $(nproc) cores, $build, $(date -u +%F)"
 echo
 echo "| round | audit | req/s | p50 ms | p99 ms | errors | non-2xx |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"

@@ -15,8 +15,14 @@ threads=${WRK_THREADS:-2}
 
 tools/ensure-deps.sh wrk
 certs/make-dev-certs.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target cds-hooks-server cds_baseline_server >/dev/null
+# BUILD_DIR=build-release measures the LTO + PGO build of tools/build-release.sh (built there).
+build=${BUILD_DIR:-build}
+if [[ "$build" == build ]]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
+  cmake --build build -j"$(nproc)" --target cds-hooks-server cds_baseline_server >/dev/null
+fi
+[[ -x "$build/cds-hooks-server" && -x "$build/cds_baseline_server" ]] ||
+  { echo "no server in $build (tools/build-release.sh builds build-release/)" >&2; exit 1; }
 
 mkdir -p bench/results
 pids=()
@@ -32,14 +38,14 @@ start() {  # binary log → sets $base
   [[ -n "$base" ]] || { echo "$1 did not start" >&2; exit 1; }
 }
 # Authentication off: this measures the decision path (bench/run-jwt-wrk.sh measures tokens).
-SERVER_ARGS="--insecure-no-auth ${SERVER_ARGS:-}" start build/cds-hooks-server server.log
+SERVER_ARGS="--insecure-no-auth ${SERVER_ARGS:-}" start "$build/cds-hooks-server" server.log
 server_base=$base
-start build/cds_baseline_server baseline.log
+start "$build/cds_baseline_server" baseline.log
 baseline_base=$base
 reply=bench/results/order-select-response.json
 curl -sSfk -X POST -H 'Content-Type: application/json' --data-binary @bench/data/order-select-10k.json \
   -o "$reply" "$server_base/cds-services/antimicrobial-stewardship-order-select"
-CDS_BASELINE_REPLY="$reply" start build/cds_baseline_server baseline-real-reply.log
+CDS_BASELINE_REPLY="$reply" start "$build/cds_baseline_server" baseline-real-reply.log
 baseline_real_base=$base
 base=$server_base
 
@@ -54,7 +60,7 @@ run() {  # name script path
   }'
 }
 
-echo "wrk -t$threads -c$connections -d${seconds}s, HTTPS keep-alive, $(nproc) cores, $(date -u +%F)"
+echo "wrk -t$threads -c$connections -d${seconds}s, HTTPS keep-alive, $(nproc) cores, $build, $(date -u +%F)"
 echo
 echo "| run | req/s | p50 ms | p99 ms | socket errors | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
