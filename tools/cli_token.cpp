@@ -3,7 +3,7 @@
 // OpenSSL directly; the tests never use this signer (their tokens come from jose in Node).
 //
 //   cds-hooks-cli token --aud URL [--key FILE] [--iss ISS] [--kid KID] [--jku URL]
-//                       [--ttl SECONDS] [--tenant T] [--alg ALG]
+//                       [--ttl SECONDS] [--tenant T] [--alg ALG] [--count N]
 //   cds-hooks-cli token --jwks [--key FILE]     the key's public JWK Set (kid = RFC 7638
 //                                                thumbprint), to trust with --trust-issuer
 #include <openssl/bn.h>
@@ -48,6 +48,8 @@ Options:
                    ES256/ES384/ES512 by curve, RS384 for RSA)
   --ttl SECONDS    lifetime (default 300; the server refuses more than 900 by default)
   --tenant T       add a tenant claim
+  --count N        print N tokens, one a line, each with its own jti (default 1; for load
+                   tests, where every call needs a fresh token)
 )";
 
 struct PkeyDeleter {
@@ -227,6 +229,7 @@ int RunTokenCommand(int argc, char** argv) {
   std::string aud, key_file = "certs/dev/demo-ehr-key.pem", iss = "https://demo-ehr.invalid";
   std::string kid, jku, alg, tenant;
   long ttl = 300;
+  long count = 1;
   bool jwks = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view opt = argv[i];
@@ -261,6 +264,12 @@ int RunTokenCommand(int argc, char** argv) {
       ttl = std::strtol(value.c_str(), nullptr, 10);
       if (ttl <= 0 || ttl > 86400) {
         std::cerr << "cds-hooks-cli token: --ttl must be 1 to 86400 seconds\n";
+        return 2;
+      }
+    } else if (opt == "--count") {
+      count = std::strtol(value.c_str(), nullptr, 10);
+      if (count <= 0 || count > 1'000'000) {
+        std::cerr << "cds-hooks-cli token: --count must be 1 to 1000000\n";
         return 2;
       }
     } else {
@@ -299,16 +308,19 @@ int RunTokenCommand(int argc, char** argv) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-  std::vector<std::pair<std::string, std::string>> claims = {
-      {"iss", iss}, {"aud", aud}, {"jti", RandomId()}};
-  if (!tenant.empty()) claims.emplace_back("tenant", tenant);
-  const std::string input = Base64UrlEncode(Json(header)) + "." +
-                            Base64UrlEncode(Json(claims, {{"iat", now}, {"exp", now + ttl}}));
-  const auto signature = Sign(key.get(), alg, input, jwk->coordinate_bytes, error);
-  if (!signature) {
-    std::cerr << "cds-hooks-cli token: " << error << "\n";
-    return 1;
+  const std::string encoded_header = Base64UrlEncode(Json(header));
+  for (long i = 0; i < count; ++i) {
+    std::vector<std::pair<std::string, std::string>> claims = {
+        {"iss", iss}, {"aud", aud}, {"jti", RandomId()}};
+    if (!tenant.empty()) claims.emplace_back("tenant", tenant);
+    const std::string input =
+        encoded_header + "." + Base64UrlEncode(Json(claims, {{"iat", now}, {"exp", now + ttl}}));
+    const auto signature = Sign(key.get(), alg, input, jwk->coordinate_bytes, error);
+    if (!signature) {
+      std::cerr << "cds-hooks-cli token: " << error << "\n";
+      return 1;
+    }
+    std::cout << input << "." << Base64UrlEncode(*signature) << "\n";
   }
-  std::cout << input << "." << Base64UrlEncode(*signature) << "\n";
   return 0;
 }

@@ -12,8 +12,11 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/server_process.hpp"
 #include "tests/integration/tls_client.hpp"
@@ -401,6 +404,20 @@ TEST(AuthServerTest, CliTokenForTheDemoKey) {
   while (!t.empty() && t.back() == '\n') t.pop_back();
   EXPECT_EQ(Call(server.port(), kSelect, t).status, 200u) << server.Log();
   EXPECT_EQ(Call(server.port(), kSelect, t).status, 401u);  // one use
+
+  // --count: several tokens at once (load tests), each its own jti, so each is accepted once.
+  const CommandResult many =
+      RunCommand(cli + " token --count 3 --key " + key + " --aud " + server.Url(kSelect));
+  ASSERT_EQ(many.exit_code, 0);
+  std::vector<std::string> tokens;
+  std::istringstream lines(many.output);
+  for (std::string line; std::getline(lines, line);) tokens.push_back(line);
+  ASSERT_EQ(tokens.size(), 3u) << many.output;
+  EXPECT_EQ(std::set<std::string>(tokens.begin(), tokens.end()).size(), 3u);
+  for (const std::string& each : tokens) {
+    EXPECT_EQ(Call(server.port(), kSelect, each).status, 200u) << server.Log();
+  }
+  EXPECT_EQ(RunCommand(cli + " token --count 0 --key " + key + " --aud x").exit_code, 2);
 }
 
 TEST(ConnectionLimitTest, ConnectionsPastThePerClientLimitAreClosedAtAccept) {
