@@ -4,7 +4,9 @@
 # paths are hot. Every golden request in tests/data/golden (all rules, order-select and
 # order-sign) in turn, the realistic benchmark bodies (bench/data), and the usual bad requests
 # (malformed JSON, wrong types, unknown services, bad tokens); then SIGTERM, on which the
-# instrumented binary writes its profile. Usage: tools/pgo-train.sh SERVER_BINARY [seconds]
+# instrumented binary writes its profile. When the CLI was built beside the server, a second
+# run has authentication on, as in production: a fresh ES384 or RS384 token per call (signed
+# by `cds-hooks-cli token --count`), and replays. Usage: tools/pgo-train.sh SERVER_BINARY [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server=$1
@@ -54,4 +56,34 @@ echo
 kill -TERM "$pid"
 wait "$pid"
 pid=
+
+cli=$(dirname "$server")/cds-hooks-cli
+if [[ -x "$cli" ]]; then
+  public=https://cds.train.test
+  path=/cds-services/antimicrobial-stewardship-order-select
+  openssl ecparam -name secp384r1 -genkey -noout -out "$work/es384.pem"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rs384.pem" 2>/dev/null
+  trust=()
+  for alg in es384 rs384; do
+    "$cli" token --jwks --key "$work/$alg.pem" >"$work/$alg-jwks.json"
+    trust+=(--trust-issuer "https://$alg.train.test=$work/$alg-jwks.json")
+  done
+  echo '{"limits": {"issuer_requests_per_second": 0}}' >"$work/config.jsonc"
+  "$server" --port 0 --config "$work/config.jsonc" --public-base-url "$public" "${trust[@]}" \
+    --audit-db "$work/audit-auth.db" >"$work/out" 2>"$work/log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q '^listening on https' "$work/out" && break; sleep 0.1; done
+  base=$(sed -n 's/^listening on //p' "$work/out" | head -1)
+  [[ -n "$base" ]] || { echo "pgo-train: $server did not start with auth" >&2; exit 1; }
+  for alg in es384 rs384; do
+    "$cli" token --count 1000 --key "$work/$alg.pem" --iss "https://$alg.train.test" \
+      --aud "$public$path" >"$work/$alg.tokens"
+    # Past its 1,000 tokens each wrk thread replays its last one: the replay path (401) too.
+    script=bench/order-select-tokens.lua bench 2 "$base$path" CDS_BENCH_TOKENS="$work/$alg.tokens" \
+      WRK_THREADS=2
+  done
+  kill -TERM "$pid"
+  wait "$pid"
+  pid=
+fi
 echo "pgo-train: profile written"
