@@ -49,7 +49,7 @@ for _ in $(seq 20); do
   curl_ -X POST -H 'Content-Type: application/json' --data '{"hook":"order-select","hookInstance":7}' "$select"
   curl_ -X POST -H 'Content-Type: application/json' --data '{}' "$base/cds-services/unknown"
   curl_ -X POST -H 'Content-Type: text/plain' --data 'x' "$select"
-  curl_ -X POST -H 'Content-Type: application/json' -H 'Authorization: Bearer a.b.c' --data '{}' "$sign"
+  curl_ -X POST -H 'Content-Type: application/json' --data '[]' "$sign"
   curl_ "$base/cds-services"
 done
 echo
@@ -78,10 +78,18 @@ if [[ -x "$cli" ]]; then
   for alg in es384 rs384; do
     "$cli" token --count 1000 --key "$work/$alg.pem" --iss "https://$alg.train.test" \
       --aud "$public$path" >"$work/$alg.tokens"
-    # Past its 1,000 tokens each wrk thread replays its last one: the replay path (401) too.
+    # Past its half of the tokens each wrk thread replays its last one: the replay path too.
     script=bench/order-select-tokens.lua bench 2 "$base$path" CDS_BENCH_TOKENS="$work/$alg.tokens" \
       WRK_THREADS=2
   done
+  # Tokens that are not JWTs, or not signed by a trusted key: 401s.
+  for _ in $(seq 20); do
+    curl_ -X POST -H 'Content-Type: application/json' -H 'Authorization: Bearer a.b.c' \
+      --data-binary @bench/data/order-select-10k.json "$base$path"
+    curl_ -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $(head -1 "$work/es384.tokens")x" \
+      --data-binary @bench/data/order-select-10k.json "$base$path"
+  done
+  echo
   kill -TERM "$pid"
   wait "$pid"
   pid=
