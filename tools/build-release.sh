@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The production build of the server: link-time and profile-guided optimisation (GCC).
-#   1. build-pgo/: an instrumented Release server (CDS_PGO=generate);
+#   1. build-pgo/: an instrumented Release server and CLI (CDS_PGO=generate, with LTO);
 #   2. tools/pgo-train.sh runs it on loopback with every golden request, the benchmark bodies
 #      and bad requests, then with authentication on (fresh ES384 and RS384 tokens, replays),
 #      and stops it, which writes the profile to build-pgo/profile/;
 #   3. build-release/: the server, the CLI and the transport baseline built with that profile
-#      (CDS_PGO=use);
+#      (CDS_PGO=use, with LTO);
 #   4. tools/check-golden.py: the optimised server must answer every golden case as expected.
-# Prints the path of the server it built. The same code as ./run.sh's build/ (which has LTO
-# but no profile); docs/performance.md ("LTO and PGO") has what each gains. Takes ~8 minutes
+# Prints the path of the server it built. The same code as ./run.sh's build/, which has neither
+# LTO nor a profile; docs/performance.md ("LTO and PGO") has what each gains. Takes ~8 minutes
 # on 2 cores. Later runs rebuild the instrumented server only where the sources changed, but
 # retrain and rebuild all of build-release/: make cannot see that a new profile changes every
 # object.
