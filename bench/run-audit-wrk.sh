@@ -13,14 +13,9 @@ threads=${WRK_THREADS:-2}
 
 tools/ensure-deps.sh wrk sqlite3 bc
 certs/make-dev-certs.sh
-# BUILD_DIR=build-release measures the LTO + PGO build of tools/build-release.sh (built there).
-build=${BUILD_DIR:-build}
-if [[ "$build" == build ]]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null
-  cmake --build build -j"$(nproc)" --target cds-hooks-server >/dev/null
-fi
-[[ -x "$build/cds-hooks-server" ]] ||
-  { echo "no server in $build (tools/build-release.sh builds build-release/)" >&2; exit 1; }
+# BUILD_DIR=build-release measures the LTO + PGO build of tools/build-release.sh.
+source bench/build-dir.sh
+use_build cds-hooks-server
 
 mkdir -p bench/results
 work=$(mktemp -d)

@@ -20,27 +20,36 @@ cleanup() {
 }
 trap cleanup EXIT
 
+start() {  # server arguments... → sets $pid and $base
+  "$server" --port 0 "$@" >"$work/out" 2>"$work/log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q '^listening on https' "$work/out" && break; sleep 0.1; done
+  base=$(sed -n 's/^listening on //p' "$work/out" | head -1)
+  [[ -n "$base" ]] || { echo "pgo-train: $server did not start" >&2; cat "$work/log" >&2; exit 1; }
+}
+stop() {  # SIGTERM: the instrumented server writes its profile as it exits
+  kill -TERM "$pid"
+  wait "$pid"
+  pid=
+}
+bench() {  # seconds url wrk-script [env...]
+  local s=$1 url=$2 script=$3
+  shift 3
+  env "$@" wrk -t2 -c16 -d"${s}s" -s "$script" "$url" | grep '^RESULT'
+}
+
 # The golden cases are evaluated as of their fixed instant, so their lookbacks match.
-"$server" --port 0 --insecure-no-auth --now 2026-11-21T12:00:00Z --audit-db "$work/audit.db" \
-  >"$work/out" 2>"$work/log" &
-pid=$!
-for _ in $(seq 100); do grep -q '^listening on https' "$work/out" && break; sleep 0.1; done
-base=$(sed -n 's/^listening on //p' "$work/out" | head -1)
-[[ -n "$base" ]] || { echo "pgo-train: $server did not start" >&2; cat "$work/log" >&2; exit 1; }
+start --insecure-no-auth --now 2026-11-21T12:00:00Z --audit-db "$work/audit.db"
 select=$base/cds-services/antimicrobial-stewardship-order-select
 sign=$base/cds-services/antimicrobial-stewardship-order-sign
 
 find tests/data/golden -name '*order-select.request.json' | sort >"$work/select.txt"
 find tests/data/golden -name '*order-sign.request.json' | sort >"$work/sign.txt"
-bench() {  # seconds url [env...]
-  local s=$1 url=$2
-  shift 2
-  env "$@" wrk -t2 -c16 -d"${s}s" -s "${script:-bench/order-select.lua}" "$url" | grep '^RESULT'
-}
-script=bench/rotate.lua bench "$seconds" "$select" CDS_BENCH_BODIES="$work/select.txt"
-script=bench/rotate.lua bench "$((seconds / 2 + 1))" "$sign" CDS_BENCH_BODIES="$work/sign.txt"
-bench "$seconds" "$select"
-bench "$((seconds / 2 + 1))" "$select" CDS_BENCH_BODY=bench/data/order-select-50k.json
+bench "$seconds" "$select" bench/rotate.lua CDS_BENCH_BODIES="$work/select.txt"
+bench "$((seconds / 2 + 1))" "$sign" bench/rotate.lua CDS_BENCH_BODIES="$work/sign.txt"
+bench "$seconds" "$select" bench/order-select.lua
+bench "$((seconds / 2 + 1))" "$select" bench/order-select.lua \
+  CDS_BENCH_BODY=bench/data/order-select-50k.json
 
 # Bad requests: each must be answered with an error, never a crash.
 curl_() { curl -sk -o /dev/null -w '%{http_code} ' "$@"; }
@@ -53,9 +62,7 @@ for _ in $(seq 20); do
   curl_ "$base/cds-services"
 done
 echo
-kill -TERM "$pid"
-wait "$pid"
-pid=
+stop
 
 cli=$(dirname "$server")/cds-hooks-cli
 if [[ -x "$cli" ]]; then
@@ -69,17 +76,13 @@ if [[ -x "$cli" ]]; then
     trust+=(--trust-issuer "https://$alg.train.test=$work/$alg-jwks.json")
   done
   echo '{"limits": {"issuer_requests_per_second": 0}}' >"$work/config.jsonc"
-  "$server" --port 0 --config "$work/config.jsonc" --public-base-url "$public" "${trust[@]}" \
-    --audit-db "$work/audit-auth.db" >"$work/out" 2>"$work/log" &
-  pid=$!
-  for _ in $(seq 100); do grep -q '^listening on https' "$work/out" && break; sleep 0.1; done
-  base=$(sed -n 's/^listening on //p' "$work/out" | head -1)
-  [[ -n "$base" ]] || { echo "pgo-train: $server did not start with auth" >&2; exit 1; }
+  start --config "$work/config.jsonc" --public-base-url "$public" "${trust[@]}" \
+    --audit-db "$work/audit-auth.db"
   for alg in es384 rs384; do
     "$cli" token --count 1000 --key "$work/$alg.pem" --iss "https://$alg.train.test" \
       --aud "$public$path" >"$work/$alg.tokens"
     # Past its half of the tokens each wrk thread replays its last one: the replay path too.
-    script=bench/order-select-tokens.lua bench 2 "$base$path" CDS_BENCH_TOKENS="$work/$alg.tokens" \
+    bench 2 "$base$path" bench/order-select-tokens.lua CDS_BENCH_TOKENS="$work/$alg.tokens" \
       WRK_THREADS=2
   done
   # Tokens that are not JWTs, or not signed by a trusted key: 401s.
@@ -90,8 +93,6 @@ if [[ -x "$cli" ]]; then
       --data-binary @bench/data/order-select-10k.json "$base$path"
   done
   echo
-  kill -TERM "$pid"
-  wait "$pid"
-  pid=
+  stop
 fi
 echo "pgo-train: profile written"
