@@ -11,7 +11,7 @@ seconds=${1:-60}
 shift || true
 
 tools/ensure-deps.sh clang-14 libclang-rt-14-dev cmake make libboost1.81-dev libssl-dev \
-  rapidjson-dev libsqlite3-dev nettle-dev
+  rapidjson-dev libsqlite3-dev nettle-dev libpq-dev
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCDS_FUZZ=ON -DCDS_BUILD_TESTS=OFF -DCDS_BUILD_BENCH=OFF >/dev/null
 targets=("$@")

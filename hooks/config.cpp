@@ -1,5 +1,6 @@
 #include "hooks/config.hpp"
 
+#include <libpq-fe.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -323,17 +324,19 @@ Handlers RootHandlers(ServerConfig& c) {
        })},
       {"auth", Object([&c] {
          auto& a = c.auth;
-         return Handlers{
-             {"insecure_no_auth", Bool(a.disabled)},
-             {"protect_discovery", Bool(a.protect_discovery)},
-             {"issuers", Issuers(a.issuers)},
-             {"clock_skew_s", Unsigned(a.clock_skew_s, 600)},
-             {"max_token_lifetime_s", Unsigned(a.max_token_lifetime_s, 86400)},
-             {"max_token_bytes", Unsigned(a.max_token_bytes, 1024 * 1024)},
-             {"jwks_cache_ttl_s", Unsigned(a.jwks_cache_ttl_s, 86400)},
-             {"jwks_refetch_interval_s", Unsigned(a.jwks_refetch_interval_s, 3600)},
-             {"jwks_fetch_timeout_ms", Unsigned(a.jwks_fetch_timeout_ms, 60'000)},
-             {"replay_cache_entries", Unsigned(a.replay_cache_entries, 100'000'000ull)}};
+         return Handlers{{"insecure_no_auth", Bool(a.disabled)},
+                         {"protect_discovery", Bool(a.protect_discovery)},
+                         {"issuers", Issuers(a.issuers)},
+                         {"clock_skew_s", Unsigned(a.clock_skew_s, 600)},
+                         {"max_token_lifetime_s", Unsigned(a.max_token_lifetime_s, 86400)},
+                         {"max_token_bytes", Unsigned(a.max_token_bytes, 1024 * 1024)},
+                         {"jwks_cache_ttl_s", Unsigned(a.jwks_cache_ttl_s, 86400)},
+                         {"jwks_refetch_interval_s", Unsigned(a.jwks_refetch_interval_s, 3600)},
+                         {"jwks_fetch_timeout_ms", Unsigned(a.jwks_fetch_timeout_ms, 60'000)},
+                         {"replay_cache_entries", Unsigned(a.replay_cache_entries, 100'000'000ull)},
+                         {"replay_store", String(a.replay_store)},
+                         {"replay_postgres", String(a.replay_postgres)},
+                         {"replay_timeout_ms", Unsigned(a.replay_timeout_ms, 60'000)}};
        })},
       {"plain_http", Object([&c] {
          return Handlers{{"enabled", Bool(c.plain_http.enabled)},
@@ -404,6 +407,30 @@ std::optional<std::string> AddTrustedIssuer(std::string_view value, AuthConfig& 
   return std::nullopt;
 }
 
+// The replay store's connection string must parse (libpq's own parser) and must not carry a
+// password: the configuration is logged at start-up, and secrets live in files.
+std::optional<std::string> CheckReplayConninfo(const std::string& conninfo) {
+  if (conninfo.empty()) return "required when auth.replay_store is postgresql";
+  char* message = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &message);
+  if (options == nullptr) {
+    std::string error = message == nullptr ? "cannot be parsed" : message;
+    PQfreemem(message);
+    while (!error.empty() && error.back() == '\n') error.pop_back();
+    return error;
+  }
+  bool password = false;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) password = true;
+  }
+  PQconninfoFree(options);
+  if (password) {
+    return "must not hold a password (it is logged): use passfile=, PGPASSFILE or ~/.pgpass, "
+           "or a client certificate";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ServerConfig DefaultConfig() {
@@ -459,6 +486,10 @@ Options (override the config file, which overrides the defaults):
                          trust EHR JWTs from issuer ISS (repeatable): a JWK Set FILE pins its
                          keys (never fetched); an https URL allowlists that jku (fetched)
   --protect-discovery    require a JWT on GET /cds-services too
+  --replay-postgres CONNINFO
+                         remember token ids (jti) in this PostgreSQL database, shared by every
+                         instance naming it, instead of in memory (libpq connection string, no
+                         password: use passfile= or ~/.pgpass)
   --insecure-no-auth     accept calls without a JWT (development only; warns, and /readyz says so)
   --log-level LEVEL      debug | info | warn | error (default info)
   --terminology-dir DIR  value-set data files (default engine/terminology)
@@ -546,7 +577,8 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
                                                              "--admin-token-file",
                                                              "--fhir-allow",
                                                              "--prefetch-budget-ms",
-                                                             "--trust-issuer"};
+                                                             "--trust-issuer",
+                                                             "--replay-postgres"};
     if (std::find(kWithValue.begin(), kWithValue.end(), opt) == kWithValue.end()) {
       return {CommandLineAction::kRun, "unknown option " + std::string(opt) + " (see --help)"};
     }
@@ -583,6 +615,9 @@ CommandLineResult ParseCommandLine(int argc, const char* const* argv, ServerConf
       config.audit.db_file = value;
     } else if (opt == "--audit-on-failure") {
       config.audit.on_failure = value;
+    } else if (opt == "--replay-postgres") {
+      config.auth.replay_store = "postgresql";
+      config.auth.replay_postgres = value;
     } else if (opt == "--audit-spool-file") {
       config.audit.spool_file = value;
     } else if (opt == "--audit-busy-timeout-ms") {
@@ -687,6 +722,15 @@ std::optional<std::string> ValidateConfig(const ServerConfig& c) {
       AuditSpoolFile(c.audit) == c.audit.db_file) {
     return "audit.spool_file must differ from audit.db_file";
   }
+  if (c.auth.replay_store != "memory" && c.auth.replay_store != "postgresql") {
+    return "auth.replay_store must be memory or postgresql";
+  }
+  if (c.auth.replay_store == "postgresql") {
+    if (auto error = CheckReplayConninfo(c.auth.replay_postgres)) {
+      return "auth.replay_postgres: " + *error;
+    }
+  }
+  if (c.auth.replay_timeout_ms == 0) return "auth.replay_timeout_ms must be at least 1";
   if (c.admin.client_cert && c.tls.client_ca_file.empty()) {
     return "admin.client_cert needs tls.client_ca_file";
   }

@@ -66,6 +66,13 @@ struct AuthConfig {
   std::uint32_t jwks_refetch_interval_s = 30;  // per issuer
   std::uint32_t jwks_fetch_timeout_ms = 5000;
   std::uint64_t replay_cache_entries = 1'000'000;  // in-memory jti store bound
+  /// Where jtis are remembered: "memory" (this process) or "postgresql" (shared by every
+  /// instance that names the same database: run several behind a load balancer).
+  std::string replay_store = "memory";
+  /// libpq connection string of the postgresql replay store; no password in it (passfile=,
+  /// PGPASSFILE or ~/.pgpass, or a client certificate), so it is logged as is.
+  std::string replay_postgres;
+  std::uint32_t replay_timeout_ms = 2000;  // a check unanswered this long is refused (503)
 };
 
 struct TimeoutsConfig {

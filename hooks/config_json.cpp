@@ -109,6 +109,11 @@ std::string EffectiveConfigJson(const ServerConfig& c) {
   Int(w, "jwks_refetch_interval_s", c.auth.jwks_refetch_interval_s);
   Int(w, "jwks_fetch_timeout_ms", c.auth.jwks_fetch_timeout_ms);
   Int(w, "replay_cache_entries", static_cast<std::int64_t>(c.auth.replay_cache_entries));
+  Str(w, "replay_store", c.auth.replay_store);
+  if (c.auth.replay_store == "postgresql") {
+    Str(w, "replay_postgres", c.auth.replay_postgres);  // validated: holds no password
+    Int(w, "replay_timeout_ms", c.auth.replay_timeout_ms);
+  }
   w.Key("issuers");
   w.StartArray();
   for (const TrustedIssuerConfig& i : c.auth.issuers) {

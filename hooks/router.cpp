@@ -544,7 +544,8 @@ void Router::Authenticate(CallPtr call) const {
         if (!result) {
           const auth::AuthFailure& f = result.error();
           if (metrics_) metrics_->CountAuthFailure(auth::ToString(f.reason));
-          const HookError code = f.reason == auth::AuthReason::kReplayStoreFull
+          const HookError code = f.reason == auth::AuthReason::kReplayStoreFull ||
+                                         f.reason == auth::AuthReason::kReplayStoreUnavailable
                                      ? HookError::kUnavailable
                                      : HookError::kUnauthorized;
           return Fail(call, Error{code, "", "authentication failed",

@@ -19,6 +19,7 @@
 #include "engine/version.hpp"
 #include "hooks/admin.hpp"
 #include "hooks/auth/authenticator.hpp"
+#include "hooks/auth/pg_replay_store.hpp"
 #include "hooks/auth/replay_store.hpp"
 #include "hooks/config.hpp"
 #include "hooks/fhir_client.hpp"
@@ -168,10 +169,25 @@ int Serve(const cds::hooks::ServerConfig& config) {
   std::shared_ptr<cds::hooks::HttpClient> http_client = client;
   std::shared_ptr<cds::hooks::auth::Authenticator> authenticator;
   if (!config.auth.disabled) {
+    std::shared_ptr<cds::hooks::auth::ReplayStore> replay;
+    if (config.auth.replay_store == "postgresql") {
+      cds::hooks::auth::PgReplayStoreOptions options;
+      options.conninfo = config.auth.replay_postgres;
+      options.timeout = std::chrono::milliseconds(config.auth.replay_timeout_ms);
+      std::string error;
+      replay = cds::hooks::auth::PgReplayStore::Open(options, io->get_executor(), &error);
+      if (replay == nullptr) {
+        LogLine(LogLevel::kError, "start-up failed").Str("error", "auth.replay_postgres: " + error);
+        std::cerr << "cds-hooks-server: auth.replay_postgres: " << error << "\n";
+        return 1;
+      }
+      LogLine(LogLevel::kInfo, "replay store").Str("store", "postgresql");
+    } else {
+      replay = std::make_shared<cds::hooks::auth::InMemoryReplayStore>(
+          static_cast<std::size_t>(config.auth.replay_cache_entries));
+    }
     auto created = cds::hooks::auth::Authenticator::Create(
-        config.auth, http_client,
-        std::make_shared<cds::hooks::auth::InMemoryReplayStore>(
-            static_cast<std::size_t>(config.auth.replay_cache_entries)),
+        config.auth, http_client, std::move(replay),
         [metrics](std::string_view result) { metrics->CountJwksFetch(result); });
     if (!created) {
       const auto& e = created.error();

@@ -46,6 +46,8 @@ std::string_view ToString(AuthReason reason) noexcept {
       return "replayed_jti";
     case AuthReason::kReplayStoreFull:
       return "replay_store_full";
+    case AuthReason::kReplayStoreUnavailable:
+      return "replay_store_unavailable";
   }
   return "unknown";
 }

@@ -12,27 +12,28 @@ namespace cds::hooks::auth {
 
 /// Every way authentication can fail, in the order the checks run.
 enum class AuthReason {
-  kMissingToken,       // no Authorization header, or not "Bearer <token>"
-  kTokenTooLarge,      // longer than auth.max_token_bytes (refused before decoding)
-  kMalformedToken,     // not three base64url parts, bad JSON, wrong claim types, `crit`
-  kUnknownIssuer,      // iss not in auth.issuers
-  kBadType,            // header typ is not JWT
-  kAlgorithmRefused,   // none, HS*, unknown, or not allowed for this issuer
-  kMissingKeyId,       // no kid in the header
-  kAudienceMismatch,   // aud is not (and does not contain) the URL invoked
-  kExpired,            // exp + skew <= now
-  kNotYetValid,        // nbf - skew > now
-  kIssuedInFuture,     // iat - skew > now
-  kLifetimeTooLong,    // exp - iat > auth.max_token_lifetime_s
-  kTenantRefused,      // tenant missing or not allowlisted for this issuer
-  kJkuNotAllowed,      // header jku not in the issuer's allowlist: nothing fetched
-  kKeySetUnavailable,  // the key set could not be fetched or parsed
-  kUnknownKey,         // no key with this kid (after at most one refetch)
-  kKeyMismatch,        // alg does not fit the key (kty/crv/size, or the JWK's own alg)
-  kBadSignature,       // the signature does not verify
-  kMissingJti,         // no jti (replay protection impossible)
-  kReplayed,           // jti seen before for this issuer
-  kReplayStoreFull,    // the replay store is full of unexpired entries: refused (503)
+  kMissingToken,            // no Authorization header, or not "Bearer <token>"
+  kTokenTooLarge,           // longer than auth.max_token_bytes (refused before decoding)
+  kMalformedToken,          // not three base64url parts, bad JSON, wrong claim types, `crit`
+  kUnknownIssuer,           // iss not in auth.issuers
+  kBadType,                 // header typ is not JWT
+  kAlgorithmRefused,        // none, HS*, unknown, or not allowed for this issuer
+  kMissingKeyId,            // no kid in the header
+  kAudienceMismatch,        // aud is not (and does not contain) the URL invoked
+  kExpired,                 // exp + skew <= now
+  kNotYetValid,             // nbf - skew > now
+  kIssuedInFuture,          // iat - skew > now
+  kLifetimeTooLong,         // exp - iat > auth.max_token_lifetime_s
+  kTenantRefused,           // tenant missing or not allowlisted for this issuer
+  kJkuNotAllowed,           // header jku not in the issuer's allowlist: nothing fetched
+  kKeySetUnavailable,       // the key set could not be fetched or parsed
+  kUnknownKey,              // no key with this kid (after at most one refetch)
+  kKeyMismatch,             // alg does not fit the key (kty/crv/size, or the JWK's own alg)
+  kBadSignature,            // the signature does not verify
+  kMissingJti,              // no jti (replay protection impossible)
+  kReplayed,                // jti seen before for this issuer
+  kReplayStoreFull,         // the replay store is full of unexpired entries: refused (503)
+  kReplayStoreUnavailable,  // the shared replay store did not answer in time: refused (503)
 };
 
 /// Stable snake_case name for logs, e.g. "audience_mismatch".

@@ -215,6 +215,9 @@ void Authenticator::Finish(std::shared_ptr<const Jwt> jwt, const TrustedIssuer& 
                                     who + ": jti " + ForLog(principal.jti, 80) + " seen before"});
           case ReplayVerdict::kFull:
             return done(AuthFailure{AuthReason::kReplayStoreFull, who + ": replay store full"});
+          case ReplayVerdict::kUnavailable:
+            return done(AuthFailure{AuthReason::kReplayStoreUnavailable,
+                                    who + ": replay store unavailable"});
         }
       });
 }

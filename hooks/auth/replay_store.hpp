@@ -13,18 +13,18 @@
 namespace cds::hooks::auth {
 
 enum class ReplayVerdict {
-  kFresh,     // first sight: now remembered until its expiry
-  kReplayed,  // seen before and not yet expired
-  kFull,      // the store cannot remember more unexpired ids: refuse (fail closed)
+  kFresh,        // first sight: now remembered until its expiry
+  kReplayed,     // seen before and not yet expired
+  kFull,         // the store cannot remember more unexpired ids: refuse (fail closed)
+  kUnavailable,  // a shared store did not answer in time (down, hanging): refuse (fail closed)
 };
 
 class ReplayStore {
  public:
   virtual ~ReplayStore() = default;
   /// Atomically checks and records (iss, jti) until `expires`. `done` is called exactly once,
-  /// possibly before this returns (the in-memory store always does). A shared backend
-  /// (PostgreSQL: INSERT ... ON CONFLICT DO NOTHING on a (iss, jti) primary key, a periodic
-  /// DELETE of expired rows) answers asynchronously. Thread-safe.
+  /// possibly before this returns (the in-memory store always does). The shared backend
+  /// (PgReplayStore, pg_replay_store.hpp) answers later, on another thread. Thread-safe.
   virtual void CheckAndRemember(std::string_view iss, std::string_view jti,
                                 std::chrono::sys_seconds expires, std::chrono::sys_seconds now,
                                 std::function<void(ReplayVerdict)> done) = 0;
