@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstdlib>
 #include <unordered_map>
 #include <utility>
 #include <vector>
