@@ -6,6 +6,10 @@
 # SERVERS="new=build/cds-hooks-server old=/path/to/other/cds-hooks-server" compares binaries in
 # the same run (each algorithm's rows back to back; tokens are single-use per server, and each
 # server has its own replay store, so the same tokens serve every binary).
+# A label starting with "pg" runs its server with the shared PostgreSQL replay store
+# (--replay-postgres): REPLAY_POSTGRES=CONNINFO names the database, else a throwaway cluster is
+# started on loopback for the run (Debian's postgresql); its table is emptied before each row.
+# SERVERS="memory=build/cds-hooks-server pg=build/cds-hooks-server" compares the two stores.
 # Prints a Markdown table for docs/performance.md. Not a test: figures depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +36,22 @@ cleanup() {
   if [[ -n "${KEEP_WORK:-}" ]]; then echo "kept $work (KEEP_WORK)" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+read -r -a servers <<<"${SERVERS:-this=build/cds-hooks-server}"
+pg_bin=
+if [[ " ${servers[*]}" == *" pg"* && -z "${REPLAY_POSTGRES:-}" ]]; then
+  # A throwaway PostgreSQL for the pg rows (as the postgres user when running as root).
+  tools/ensure-deps.sh postgresql
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  as=()
+  [[ $(id -u) -eq 0 ]] && { mkdir -p "$work/pg"; chown postgres "$work" "$work/pg"; as=(runuser -u postgres --); }
+  "${as[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U cds -A trust --no-sync >/dev/null
+  pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "${as[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+    -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
+  REPLAY_POSTGRES="host=127.0.0.1 port=$pg_port user=cds dbname=postgres"
+  stop_pg() { "${as[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast stop >/dev/null || true; cleanup; }
+  trap stop_pg EXIT
+fi
 public=https://cds.bench.test
 path=/cds-services/antimicrobial-stewardship-order-select
 iss=https://bench-ehr.test
@@ -39,7 +59,6 @@ echo '{"limits": {"issuer_requests_per_second": 0}}' > "$work/config.jsonc"
 
 echo "wrk -t$threads -c$connections -d${seconds}s, HTTPS keep-alive, a fresh token per call, audit on, $(nproc) cores, $(date -u +%F)"
 echo
-read -r -a servers <<<"${SERVERS:-this=build/cds-hooks-server}"
 es384=()
 echo "| alg | req/s | p50 ms | p99 ms | errors | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
@@ -66,8 +85,13 @@ for alg in none ES384 RS384; do
     [[ ${#servers[@]} -gt 1 ]] && name="$alg ($label)"
     out="$work/$alg/server.out"
     rm -f "$work/$alg/audit.db"*
+    replay=()
+    if [[ $label == pg* && $alg != none ]]; then
+      replay=(--replay-postgres "$REPLAY_POSTGRES")
+      psql -X -q "$REPLAY_POSTGRES" -c 'TRUNCATE cds_jti' 2>/dev/null || true
+    fi
     "$binary" --port 0 --config "$work/config.jsonc" --public-base-url "$public" \
-      "${auth[@]}" --audit-db "$work/$alg/audit.db" >"$out" 2>"$work/$alg/server.log" &
+      "${auth[@]}" "${replay[@]}" --audit-db "$work/$alg/audit.db" >"$out" 2>"$work/$alg/server.log" &
     pid=$!
     for _ in $(seq 100); do grep -q '^listening on https' "$out" && break; sleep 0.1; done
     base=$(sed -n 's/^listening on //p' "$out" | head -1)
