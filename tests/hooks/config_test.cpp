@@ -460,6 +460,27 @@ TEST(ValidateConfigTest, AuthFailureTable) {
        },
        "with authentication on and a wildcard bind address, set public_base_url (the URL EHRs "
        "call, which their tokens' aud must name)"},
+      {"unknown replay store", [&](ServerConfig& c) { c.auth.replay_store = "redis"; },
+       "auth.replay_store must be memory or postgresql"},
+      {"postgresql replay store without a database",
+       [&](ServerConfig& c) { c.auth.replay_store = "postgresql"; },
+       "auth.replay_postgres: required when auth.replay_store is postgresql"},
+      {"password in the connection string",
+       [&](ServerConfig& c) {
+         c.auth.replay_store = "postgresql";
+         c.auth.replay_postgres = "host=db.example.org dbname=cds password=hunter2";
+       },
+       "auth.replay_postgres: must not hold a password (it is logged): use passfile=, PGPASSFILE "
+       "or ~/.pgpass, or a client certificate"},
+      {"password in a connection URI",
+       [&](ServerConfig& c) {
+         c.auth.replay_store = "postgresql";
+         c.auth.replay_postgres = "postgresql://cds:hunter2@db.example.org/cds";
+       },
+       "auth.replay_postgres: must not hold a password (it is logged): use passfile=, PGPASSFILE "
+       "or ~/.pgpass, or a client certificate"},
+      {"no replay timeout", [&](ServerConfig& c) { c.auth.replay_timeout_ms = 0; },
+       "auth.replay_timeout_ms must be at least 1"},
       {"no connections", [&](ServerConfig& c) { c.limits.max_connections = 0; },
        "limits.max_connections and limits.max_connections_per_client must be at least 1"},
   };
@@ -468,6 +489,23 @@ TEST(ValidateConfigTest, AuthFailureTable) {
     c.change(config);
     EXPECT_EQ(ValidateConfig(config), c.error) << c.note;
   }
+}
+
+TEST(ValidateConfigTest, ReplayPostgresIsParsedByLibpq) {
+  ServerConfig c = DefaultConfig();
+  std::string program = "cds-hooks-server", flag = "--replay-postgres",
+              conninfo =
+                  "host=db.example.org dbname=cds user=cds sslmode=verify-full "
+                  "passfile=/etc/cds/pgpass";
+  char* argv[] = {program.data(), flag.data(), conninfo.data()};
+  ASSERT_EQ(ParseCommandLine(3, argv, c).error, "");
+  EXPECT_EQ(c.auth.replay_store, "postgresql");
+  EXPECT_EQ(ValidateConfig(c), std::nullopt);
+  c.auth.replay_postgres = "host";  // not a connection string
+  EXPECT_THAT(ValidateConfig(c).value_or(""), HasSubstr("auth.replay_postgres: missing \"=\""));
+  c.auth.replay_postgres = "host=db nonsense=1";
+  EXPECT_THAT(ValidateConfig(c).value_or(""),
+              HasSubstr("auth.replay_postgres: invalid connection option \"nonsense\""));
 }
 
 TEST(ValidateConfigTest, AcceptedVariants) {
@@ -563,7 +601,10 @@ TEST(ExampleConfigTest, DocumentsEveryField) {
                           "jwks_cache_ttl_s",
                           "jwks_refetch_interval_s",
                           "jwks_fetch_timeout_ms",
-                          "replay_cache_entries"}) {
+                          "replay_cache_entries",
+                          "replay_store",
+                          "replay_postgres",
+                          "replay_timeout_ms"}) {
     EXPECT_THAT(text, HasSubstr("\"" + std::string(key) + "\"")) << key;
   }
   EXPECT_THAT(text, HasSubstr("//"));  // commented
