@@ -499,6 +499,9 @@ TEST(ValidateConfigTest, ReplayPostgresIsParsedByLibpq) {
                   "passfile=/etc/cds/pgpass";
   char* argv[] = {program.data(), flag.data(), conninfo.data()};
   ASSERT_EQ(ParseCommandLine(3, argv, c).error, "");
+  c.auth.issuers.push_back({});
+  c.auth.issuers.back().iss = "https://ehr.example.org";
+  c.auth.issuers.back().jwks_file = "k.json";
   EXPECT_EQ(c.auth.replay_store, "postgresql");
   EXPECT_EQ(ValidateConfig(c), std::nullopt);
   c.auth.replay_postgres = "host";  // not a connection string
