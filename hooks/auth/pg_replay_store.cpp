@@ -290,11 +290,19 @@ void PgReplayStore::RunBatch(std::deque<Check>& batch) {
   std::unordered_map<std::string, std::size_t> first;
   std::vector<std::size_t> unique;
   std::vector<ReplayVerdict> verdict(batch.size(), ReplayVerdict::kReplayed);
+  std::vector<const std::string*> keys(batch.size(), nullptr);
   std::chrono::sys_seconds now{};
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (first.emplace(Key(batch[i].iss, batch[i].jti), i).second) unique.push_back(i);
+    const auto [it, inserted] = first.emplace(Key(batch[i].iss, batch[i].jti), i);
+    if (inserted) unique.push_back(i);
+    keys[i] = &it->first;
     now = std::max(now, batch[i].now);
   }
+  // Rows are inserted in one order on every instance (by key): two instances inserting the
+  // same ids in opposite orders would otherwise wait on each other's unique-index entries,
+  // a deadlock PostgreSQL breaks only after deadlock_timeout by failing one batch.
+  std::sort(unique.begin(), unique.end(),
+            [&keys](std::size_t a, std::size_t b) { return *keys[a] < *keys[b]; });
   std::string error;
   bool answered = false;
   if (Clock::now() < deadline && EnsureConnected(deadline, &error)) {
