@@ -8,7 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdlib>
-#include <unordered_map>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -46,14 +46,6 @@ bool WaitFor(int socket, short events, Clock::time_point deadline) {
     if (n > 0) return true;
     if (n < 0 && errno != EINTR) return false;
   }
-}
-
-std::string Key(std::string_view iss, std::string_view jti) {
-  // Length-prefixed, so no (iss, jti) pair can collide with another.
-  std::string key = std::to_string(iss.size());
-  key.reserve(key.size() + 1 + iss.size() + jti.size());
-  key.append(":").append(iss).append(jti);
-  return key;
 }
 
 }  // namespace
@@ -286,37 +278,31 @@ void PgReplayStore::RunBatch(std::deque<Check>& batch) {
   Clock::time_point deadline = batch.front().queued + options_.timeout;
   for (const Check& c : batch) deadline = std::min(deadline, c.queued + options_.timeout);
   // The first of several checks of one (iss, jti) in the batch gets the store's answer; the
-  // others are replays of it.
-  std::unordered_map<std::string, std::size_t> first;
-  std::vector<std::size_t> unique;
+  // others are replays of it. The map is ordered: rows are inserted in key order on every
+  // instance, since two instances inserting the same ids in opposite orders would wait on each
+  // other's unique-index entries, a deadlock PostgreSQL breaks only after deadlock_timeout by
+  // failing one batch.
+  std::map<std::string, std::size_t> first;
   std::vector<ReplayVerdict> verdict(batch.size(), ReplayVerdict::kReplayed);
-  std::vector<const std::string*> keys(batch.size(), nullptr);
   std::chrono::sys_seconds now{};
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto [it, inserted] = first.emplace(Key(batch[i].iss, batch[i].jti), i);
-    if (inserted) unique.push_back(i);
-    keys[i] = &it->first;
+    first.emplace(ReplayKey(batch[i].iss, batch[i].jti), i);
     now = std::max(now, batch[i].now);
   }
-  // Rows are inserted in one order on every instance (by key): two instances inserting the
-  // same ids in opposite orders would otherwise wait on each other's unique-index entries,
-  // a deadlock PostgreSQL breaks only after deadlock_timeout by failing one batch.
-  std::sort(unique.begin(), unique.end(),
-            [&keys](std::size_t a, std::size_t b) { return *keys[a] < *keys[b]; });
   std::string error;
   bool answered = false;
   if (Clock::now() < deadline && EnsureConnected(deadline, &error)) {
     std::string sql = "INSERT INTO cds_jti AS t (iss, jti, expires) VALUES ";
     std::vector<std::string> numbers;
-    numbers.reserve(unique.size() + 1);
+    numbers.reserve(first.size() + 1);
     std::vector<const char*> values;
     std::vector<int> lengths;
     std::vector<int> formats;
     int n = 0;
-    for (std::size_t k = 0; k < unique.size(); ++k) {
-      const Check& c = batch[unique[k]];
+    for (const auto& [key, index] : first) {
+      const Check& c = batch[index];
       numbers.push_back(std::to_string(c.expires.time_since_epoch().count()));
-      if (k > 0) sql += ',';
+      if (n > 0) sql += ',';
       sql += "($" + std::to_string(n + 1) + "::bytea,$" + std::to_string(n + 2) +
              "::bytea,to_timestamp($" + std::to_string(n + 3) + "::bigint))";
       n += 3;
@@ -340,7 +326,7 @@ void PgReplayStore::RunBatch(std::deque<Check>& batch) {
                                    static_cast<std::size_t>(PQgetlength(r.get(), row, 0)));
         const std::string_view jti(PQgetvalue(r.get(), row, 1),
                                    static_cast<std::size_t>(PQgetlength(r.get(), row, 1)));
-        if (const auto it = first.find(Key(iss, jti)); it != first.end()) {
+        if (const auto it = first.find(ReplayKey(iss, jti)); it != first.end()) {
           verdict[it->second] = ReplayVerdict::kFresh;
         }
       }

@@ -29,6 +29,13 @@ struct InMemoryReplayStore::Shard {
   }
 };
 
+std::string ReplayKey(std::string_view iss, std::string_view jti) {
+  std::string key = std::to_string(iss.size());
+  key.reserve(key.size() + 1 + iss.size() + jti.size());
+  key.append(":").append(iss).append(jti);
+  return key;
+}
+
 InMemoryReplayStore::InMemoryReplayStore(std::size_t max_entries)
     : per_shard_max_(std::max<std::size_t>(1, max_entries / kShards)),
       shards_(std::make_unique<Shard[]>(kShards)) {}
@@ -45,10 +52,7 @@ void InMemoryReplayStore::CheckAndRemember(std::string_view iss, std::string_vie
 ReplayVerdict InMemoryReplayStore::Check(std::string_view iss, std::string_view jti,
                                          std::chrono::sys_seconds expires,
                                          std::chrono::sys_seconds now) {
-  // Length-prefixed, so no (iss, jti) pair can collide with another, whatever bytes they hold.
-  std::string key = std::to_string(iss.size());
-  key.reserve(key.size() + 1 + iss.size() + jti.size());
-  key.append(":").append(iss).append(jti);
+  std::string key = ReplayKey(iss, jti);
   Shard& shard = shards_[std::hash<std::string>{}(key) % kShards];
   const std::lock_guard<std::mutex> lock(shard.mutex);
   shard.DropExpired(now);

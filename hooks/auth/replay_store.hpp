@@ -19,6 +19,10 @@ enum class ReplayVerdict {
   kUnavailable,  // a shared store did not answer in time (down, hanging): refuse (fail closed)
 };
 
+/// The key an (iss, jti) pair is remembered by: length-prefixed, so no pair can collide with
+/// another, whatever bytes they hold. Ordered the same way on every instance.
+[[nodiscard]] std::string ReplayKey(std::string_view iss, std::string_view jti);
+
 class ReplayStore {
  public:
   virtual ~ReplayStore() = default;

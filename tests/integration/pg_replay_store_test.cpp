@@ -8,7 +8,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <sstream>
 #include <string>
@@ -246,7 +245,7 @@ unsigned Call(int port, const std::string& token) {
 }
 
 std::vector<std::string> Tokens(const std::string& key, int count) {
-  const std::string cli = std::filesystem::path(SERVER_BINARY).parent_path() / "cds-hooks-cli";
+  const std::string cli = CLI_BINARY;
   const CommandResult r = RunCommand(cli + " token --count " + std::to_string(count) + " --key " +
                                      key + " --aud " + kBase + kSelect);
   std::vector<std::string> tokens;
@@ -261,7 +260,7 @@ TEST(PgReplayStoreServerTest, ATokenAcceptedByOneInstanceIsRefusedByAnother) {
   ASSERT_TRUE(pg.started());
   const std::string key = WriteTempFile("pg-demo-key.pem", "");
   ASSERT_EQ(RunCommand("openssl ecparam -name secp384r1 -genkey -noout -out " + key).exit_code, 0);
-  const std::string cli = std::filesystem::path(SERVER_BINARY).parent_path() / "cds-hooks-cli";
+  const std::string cli = CLI_BINARY;
   const CommandResult jwks = RunCommand(cli + " token --jwks --key " + key);
   ASSERT_EQ(jwks.exit_code, 0) << jwks.output;
   const std::string jwks_file = WriteTempFile("pg-demo-jwks.json", jwks.output);
