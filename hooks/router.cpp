@@ -440,6 +440,13 @@ HttpResponse Router::Health(const HttpRequest& request, bool readiness) const {
   }
   if (!authenticator_) {
     warnings += std::string(warnings.empty() ? "" : ",") + R"("authentication disabled")";
+  } else if (const auth::ReplayStoreHealth replay = authenticator_->ReplayHealth();
+             !replay.available) {
+    // Every call with a JWT is answered 503 (fail closed) until the shared store answers again:
+    // not ready. Its error (host names, addresses) goes to the log, not to this open route.
+    return JsonResponse(http::status::service_unavailable, request.version(),
+                        std::string(R"({"status":"replay store unavailable","replayStore":{)") +
+                            R"("backend":")" + replay.backend + R"(","state":"unavailable"}})");
   }
   if (!warnings.empty()) warnings = R"(,"warnings":[)" + warnings + "]";
   return JsonResponse(http::status::ok, request.version(),

@@ -194,6 +194,32 @@ void ServiceMetrics::SetAuditHealth(std::function<audit::AuditHealth()> read) {
         [](const audit::AuditHealth& h) { return h.commit_failures; });
 }
 
+void ServiceMetrics::SetReplayStoreHealth(std::function<auth::ReplayStoreHealth()> read) {
+  auto health = std::make_shared<std::function<auth::ReplayStoreHealth()>>(std::move(read));
+  const auto gauge = [&](const char* name, const char* help, auto field) {
+    registry_.AddCallbackGauge(name, help,
+                               [health, field] { return static_cast<double>(field((*health)())); });
+  };
+  gauge("cds_replay_store_up",
+        "1 while the jti replay store answers; 0 while a shared store does not (calls with a JWT "
+        "are answered 503).",
+        [](const auth::ReplayStoreHealth& h) { return h.available ? 1 : 0; });
+  gauge("cds_replay_store_entries", "Token ids the in-memory replay store remembers now.",
+        [](const auth::ReplayStoreHealth& h) { return h.entries; });
+  gauge("cds_replay_store_checks_since_start",
+        "Token ids the shared replay store answered (fresh or replayed) since start.",
+        [](const auth::ReplayStoreHealth& h) { return h.checks; });
+  gauge("cds_replay_store_round_trips_since_start",
+        "Round trips to the shared replay store that answered checks since start (one per batch).",
+        [](const auth::ReplayStoreHealth& h) { return h.round_trips; });
+  gauge("cds_replay_store_unavailable_since_start",
+        "Checks the shared replay store could not answer in time since start (calls answered 503).",
+        [](const auth::ReplayStoreHealth& h) { return h.unavailable; });
+  gauge("cds_replay_store_purged_since_start",
+        "Expired token ids this instance deleted from the shared replay store since start.",
+        [](const auth::ReplayStoreHealth& h) { return h.purged; });
+}
+
 void ServiceMetrics::SetOpenConnections(std::function<double()> read) {
   registry_.AddCallbackGauge("cds_open_connections", "Client connections open now.",
                              std::move(read));

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "audit/store.hpp"
+#include "hooks/auth/replay_store.hpp"
 #include "hooks/metrics.hpp"
 
 namespace cds::hooks {
@@ -82,6 +83,10 @@ class ServiceMetrics {
   /// The audit failure policy (audit.on_failure): cds_audit_state (0 ok, 1 spooling, 2 failing:
   /// calls answered 503), the records and bytes waiting in the spool, and totals since start.
   void SetAuditHealth(std::function<audit::AuditHealth()> read);
+  /// The jti replay store (auth on): cds_replay_store_up (0 while a shared store does not
+  /// answer: JWT calls answered 503), the ids remembered in memory, and the shared store's
+  /// totals since start.
+  void SetReplayStoreHealth(std::function<auth::ReplayStoreHealth()> read);
 
   /// The whole registry in the text exposition format.
   [[nodiscard]] std::string Render() const { return registry_.Render(); }

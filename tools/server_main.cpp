@@ -197,6 +197,7 @@ int Serve(const cds::hooks::ServerConfig& config) {
       return 1;
     }
     authenticator = std::move(created).value();
+    metrics->SetReplayStoreHealth([a = authenticator.get()] { return a->ReplayHealth(); });
     for (const auto& issuer : authenticator->issuers()) {
       LogLine line(LogLevel::kInfo, "trusted issuer");
       line.Str("iss", issuer.iss);

@@ -78,6 +78,8 @@ class Authenticator {
                     std::string_view request_id = {}) const;
 
   [[nodiscard]] const std::vector<TrustedIssuer>& issuers() const noexcept { return issuers_; }
+  /// The jti replay store's state (/readyz and the metrics).
+  [[nodiscard]] ReplayStoreHealth ReplayHealth() const { return replay_->Health(); }
 
  private:
   Authenticator() = default;

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "hooks/log.hpp"
+
 namespace cds::hooks::auth {
 namespace {
 
@@ -187,7 +189,7 @@ std::shared_ptr<PgReplayStore> PgReplayStore::Open(PgReplayStoreOptions options,
     }
   }
   store->next_purge_ = Clock::now();  // expired rows of earlier runs go first
-  store->health_.connected = true;
+  store->health_.backend = "postgresql";
   store->worker_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "cds-replay-pg");
     s->Loop();
@@ -227,7 +229,7 @@ void PgReplayStore::CheckAndRemember(std::string_view iss, std::string_view jti,
   Answer(check, ReplayVerdict::kUnavailable);
 }
 
-PgReplayStoreHealth PgReplayStore::Health() const {
+ReplayStoreHealth PgReplayStore::Health() const {
   std::lock_guard lock(mutex_);
   return health_;
 }
@@ -239,7 +241,11 @@ void PgReplayStore::Answer(Check& check, ReplayVerdict verdict) {
 void PgReplayStore::Loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_until(lock, next_purge_, [this] { return stopping_ || !queue_.empty(); });
+    // Disconnected, the worker connects again on its own (not only when a check arrives), so
+    // /readyz recovers while a load balancer sends this instance nothing.
+    const Clock::time_point until =
+        connection_ == nullptr ? std::min(next_purge_, next_connect_) : next_purge_;
+    wake_.wait_until(lock, until, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
     std::deque<Check> batch;
     while (!queue_.empty() && batch.size() < options_.max_batch) {
@@ -247,9 +253,33 @@ void PgReplayStore::Loop() {
       queue_.pop_front();
     }
     lock.unlock();
-    if (!batch.empty()) RunBatch(batch);
+    if (!batch.empty()) {
+      RunBatch(batch);
+    } else if (connection_ == nullptr && Clock::now() >= next_connect_) {
+      std::string error;
+      const bool connected = EnsureConnected(Clock::now() + options_.timeout, &error);
+      Report(connected, error);
+    }
     if (Clock::now() >= next_purge_) Purge();
     lock.lock();
+  }
+}
+
+void PgReplayStore::Report(bool available, const std::string& error) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    changed = health_.available != available;
+    health_.available = available;
+    health_.last_error = available ? "" : error;
+  }
+  if (!changed) return;
+  if (available) {
+    LogLine(LogLevel::kInfo, "replay store available again").Str("store", "postgresql");
+  } else {
+    LogLine(LogLevel::kError, "replay store unavailable: calls with a JWT are answered 503")
+        .Str("store", "postgresql")
+        .Str("error", error);
   }
 }
 
@@ -339,16 +369,14 @@ void PgReplayStore::RunBatch(std::deque<Check>& batch) {
   }
   {
     std::lock_guard lock(mutex_);
-    health_.connected = connection_ != nullptr;
     if (answered) {
       health_.checks += batch.size();
-      ++health_.batches;
-      health_.last_error.clear();
+      ++health_.round_trips;
     } else {
       health_.unavailable += batch.size();
-      health_.last_error = error;
     }
   }
+  Report(answered, error);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Answer(batch[i], answered ? verdict[i] : ReplayVerdict::kUnavailable);
   }
@@ -358,7 +386,7 @@ void PgReplayStore::Purge() {
   next_purge_ = Clock::now() + options_.purge_interval;
   const auto deadline = Clock::now() + options_.timeout;
   std::string error;
-  if (!EnsureConnected(deadline, &error)) return;
+  if (!EnsureConnected(deadline, &error)) return Report(false, error);
   const std::string now =
       std::to_string(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())
                          .time_since_epoch()
@@ -366,15 +394,15 @@ void PgReplayStore::Purge() {
   const ResultPtr r =
       connection_->Exec("DELETE FROM cds_jti WHERE expires <= to_timestamp($1::bigint)",
                         {now.c_str()}, {0}, {0}, deadline, &error);
-  std::lock_guard lock(mutex_);
   if (r == nullptr) {
     connection_.reset();
-    health_.connected = false;
-    health_.last_error = "purge: " + error;
-    return;
+    return Report(false, "purge: " + error);
   }
-  const char* count = PQcmdTuples(r.get());
-  health_.purged += static_cast<std::uint64_t>(std::strtoull(count, nullptr, 10));
+  {
+    std::lock_guard lock(mutex_);
+    health_.purged += std::strtoull(PQcmdTuples(r.get()), nullptr, 10);
+  }
+  Report(true, "");
 }
 
 }  // namespace cds::hooks::auth

@@ -46,16 +46,6 @@ struct PgReplayStoreOptions {
   std::size_t max_batch = 512;
 };
 
-/// What Health() reports, for the metrics and logs.
-struct PgReplayStoreHealth {
-  bool connected = false;
-  std::uint64_t checks = 0;       // answered fresh or replayed
-  std::uint64_t batches = 0;      // round trips that answered checks
-  std::uint64_t unavailable = 0;  // checks answered kUnavailable
-  std::uint64_t purged = 0;       // expired rows deleted by this instance
-  std::string last_error;         // "" when the last batch succeeded
-};
-
 class PgReplayStore final : public ReplayStore {
  public:
   /// Connects, creates the table when missing, starts the worker. An error (unreachable
@@ -72,7 +62,9 @@ class PgReplayStore final : public ReplayStore {
                         std::function<void(ReplayVerdict)> done) override;
   /// Answers what is queued as kUnavailable and stops the worker. Idempotent.
   void Close();
-  [[nodiscard]] PgReplayStoreHealth Health() const;
+  /// backend "postgresql"; `available` false from a failed connect, check or purge until the
+  /// next success (the worker connects again on its own, idle or not).
+  [[nodiscard]] ReplayStoreHealth Health() const override;
 
  private:
   struct Check {
@@ -91,6 +83,8 @@ class PgReplayStore final : public ReplayStore {
   void Purge();
   bool EnsureConnected(std::chrono::steady_clock::time_point deadline, std::string* error);
   void Answer(Check& check, ReplayVerdict verdict);
+  // Records whether the store answers; logs when that changes.
+  void Report(bool available, const std::string& error);
 
   PgReplayStoreOptions options_;
   boost::asio::any_io_executor executor_;
@@ -102,7 +96,7 @@ class PgReplayStore final : public ReplayStore {
   std::condition_variable wake_;
   std::deque<Check> queue_;
   bool stopping_ = false;
-  PgReplayStoreHealth health_;
+  ReplayStoreHealth health_;
   std::thread worker_;
 };
 

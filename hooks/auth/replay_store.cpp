@@ -65,6 +65,12 @@ ReplayVerdict InMemoryReplayStore::Check(std::string_view iss, std::string_view 
   return ReplayVerdict::kFresh;
 }
 
+ReplayStoreHealth InMemoryReplayStore::Health() const {
+  ReplayStoreHealth health;
+  health.entries = size();
+  return health;
+}
+
 std::size_t InMemoryReplayStore::size() const {
   std::size_t total = 0;
   for (std::size_t i = 0; i < kShards; ++i) {

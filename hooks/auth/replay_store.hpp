@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,20 @@ enum class ReplayVerdict {
 /// another, whatever bytes they hold. Ordered the same way on every instance.
 [[nodiscard]] std::string ReplayKey(std::string_view iss, std::string_view jti);
 
+/// What a store reports, for /readyz and the metrics.
+struct ReplayStoreHealth {
+  const char* backend = "memory";  // "memory" or "postgresql"
+  /// Answering checks: the in-memory store always is; the shared one while its last connect,
+  /// check or purge succeeded. /readyz fails while it is not.
+  bool available = true;
+  std::uint64_t entries = 0;      // ids remembered now (the in-memory store only)
+  std::uint64_t checks = 0;       // the shared store: checks answered fresh or replayed
+  std::uint64_t round_trips = 0;  // the shared store: batches that answered checks
+  std::uint64_t unavailable = 0;  // the shared store: checks answered kUnavailable
+  std::uint64_t purged = 0;       // the shared store: expired rows this instance deleted
+  std::string last_error;         // the shared store: "" while available
+};
+
 class ReplayStore {
  public:
   virtual ~ReplayStore() = default;
@@ -32,6 +47,8 @@ class ReplayStore {
   virtual void CheckAndRemember(std::string_view iss, std::string_view jti,
                                 std::chrono::sys_seconds expires, std::chrono::sys_seconds now,
                                 std::function<void(ReplayVerdict)> done) = 0;
+  /// Thread-safe; cheap enough for every scrape and readiness probe.
+  [[nodiscard]] virtual ReplayStoreHealth Health() const = 0;
 };
 
 /// The embedded store: a bounded in-memory map per shard (sharded locks), expired entries
@@ -45,6 +62,7 @@ class InMemoryReplayStore final : public ReplayStore {
   void CheckAndRemember(std::string_view iss, std::string_view jti,
                         std::chrono::sys_seconds expires, std::chrono::sys_seconds now,
                         std::function<void(ReplayVerdict)> done) override;
+  [[nodiscard]] ReplayStoreHealth Health() const override;
   /// The synchronous core, for tests and benchmarks.
   [[nodiscard]] ReplayVerdict Check(std::string_view iss, std::string_view jti,
                                     std::chrono::sys_seconds expires, std::chrono::sys_seconds now);

@@ -53,6 +53,18 @@ TEST(ReplayStoreTest, BoundedFailsClosedAndExpiredEntriesMakeRoom) {
   EXPECT_LE(store.size(), 16u);
 }
 
+TEST(ReplayStoreTest, HealthReportsTheIdsRemembered) {
+  InMemoryReplayStore store(1000);
+  (void)store.Check("iss", "j1", At(200), At(100));
+  (void)store.Check("iss", "j2", At(200), At(100));
+  (void)store.Check("iss", "j1", At(200), At(100));
+  const ReplayStoreHealth health = store.Health();
+  EXPECT_EQ(std::string(health.backend), "memory");
+  EXPECT_TRUE(health.available);  // memory always answers (a full store refuses, per id)
+  EXPECT_EQ(health.entries, 2u);
+  EXPECT_EQ(health.last_error, "");
+}
+
 TEST(ReplayStoreTest, AsynchronousInterfaceAnswersOnce) {
   InMemoryReplayStore store(100);
   int calls = 0;

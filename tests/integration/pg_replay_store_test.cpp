@@ -83,8 +83,10 @@ TEST_F(PgReplayStoreTest, AJtiIsFreshOnceAcrossInstancesAndScopedByIssuer) {
   EXPECT_EQ(Check(*b, "https://ehr-1", "jti-2"), ReplayVerdict::kFresh);
   EXPECT_EQ(pg_.Query("SELECT count(*) FROM cds_jti"), "3\n");
   const auto health = a->Health();
-  EXPECT_TRUE(health.connected);
+  EXPECT_EQ(std::string(health.backend), "postgresql");
+  EXPECT_TRUE(health.available);
   EXPECT_EQ(health.checks, 2u);
+  EXPECT_EQ(health.round_trips, 2u);
   EXPECT_EQ(health.unavailable, 0u);
 }
 
@@ -135,7 +137,8 @@ TEST_F(PgReplayStoreTest, ConcurrentChecksAcceptEachJtiExactlyOnce) {
   ASSERT_EQ(all.get_future().wait_for(30s), std::future_status::ready);
   for (int j = 0; j < kJtis; ++j) EXPECT_EQ(fresh[j].load(), 1) << "jti-" << j;
   // Fewer round trips than checks: the checks queued during one went out together.
-  EXPECT_LT(a->Health().batches + b->Health().batches, static_cast<std::uint64_t>(kJtis * kCopies));
+  EXPECT_LT(a->Health().round_trips + b->Health().round_trips,
+            static_cast<std::uint64_t>(kJtis * kCopies));
 }
 
 TEST_F(PgReplayStoreTest, AnExpiredIdIsFreshAgainAndExpiredRowsArePurged) {
@@ -180,9 +183,17 @@ TEST_F(PgReplayStoreTest, DownOrHangingIsUnavailableWithinTheTimeoutThenRecovers
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(Check(*store, "iss", "while-down"), ReplayVerdict::kUnavailable);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
-  EXPECT_FALSE(store->Health().connected);
+  EXPECT_FALSE(store->Health().available);
   EXPECT_NE(store->Health().last_error, "");
   ASSERT_TRUE(pg_.Start());
+  // Idle, the store connects again on its own (readiness must not wait for a check).
+  bool available = false;
+  for (int i = 0; i < 100 && !available; ++i) {
+    std::this_thread::sleep_for(50ms);
+    available = store->Health().available;
+  }
+  EXPECT_TRUE(available) << store->Health().last_error;
+  EXPECT_EQ(store->Health().last_error, "");
   ReplayVerdict v = ReplayVerdict::kUnavailable;
   for (int i = 0; i < 50 && v == ReplayVerdict::kUnavailable; ++i) {
     std::this_thread::sleep_for(100ms);
@@ -228,6 +239,34 @@ TEST_F(PgReplayStoreTest, OpenReportsAnUnreachableDatabase) {
 constexpr const char* kBase = "https://cds.test";
 constexpr const char* kSelect = "/cds-services/antimicrobial-stewardship-order-select";
 
+constexpr const char* kAdminToken = "pg-replay-admin-token-0123456789-abcdefghijklmn";
+
+Response Fetch(int port, Request request) {
+  TlsClient client;
+  Response response;
+  if (auto ec = client.Connect(port)) {
+    ADD_FAILURE() << "connect: " << ec.message();
+    return response;
+  }
+  if (auto ec = client.Send(request, response)) ADD_FAILURE() << "send: " << ec.message();
+  return response;
+}
+
+std::string Metrics(int port) {
+  Request request = Get("/metrics");
+  request.set(http::field::authorization, std::string("Bearer ") + kAdminToken);
+  return Fetch(port, std::move(request)).body();
+}
+
+// The value of an unlabelled series; -1 when absent.
+double Sample(const std::string& metrics, const std::string& name) {
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name + " ")) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
 unsigned Call(int port, const std::string& token) {
   TlsClient client;
   if (auto ec = client.Connect(port)) {
@@ -266,11 +305,13 @@ TEST(PgReplayStoreServerTest, ATokenAcceptedByOneInstanceIsRefusedByAnother) {
   const std::string jwks_file = WriteTempFile("pg-demo-jwks.json", jwks.output);
   const std::string config =
       WriteTempFile("pg-replay.json", R"({"auth": {"replay_timeout_ms": 500}})");
+  const std::string admin = WriteTempFile("pg-admin-token", std::string(kAdminToken) + "\n");
   const std::vector<std::string> args = {
-      "--config",          config,
-      "--public-base-url", kBase,
-      "--trust-issuer",    "https://demo-ehr.invalid=" + jwks_file,
-      "--replay-postgres", pg.Conninfo()};
+      "--config",           config,
+      "--public-base-url",  kBase,
+      "--trust-issuer",     "https://demo-ehr.invalid=" + jwks_file,
+      "--replay-postgres",  pg.Conninfo(),
+      "--admin-token-file", admin};
   ServerProcess a(args, ServerAuth::kAsConfigured);
   ServerProcess b(args, ServerAuth::kAsConfigured);
   ASSERT_TRUE(a.started() && b.started());
@@ -283,13 +324,32 @@ TEST(PgReplayStoreServerTest, ATokenAcceptedByOneInstanceIsRefusedByAnother) {
   EXPECT_EQ(Call(b.port(), tokens[1]), 200u) << b.Log();
   EXPECT_EQ(Call(a.port(), tokens[1]), 401u);
   EXPECT_NE(b.Log().find("replayed_jti"), std::string::npos);
+  const std::string metrics = Metrics(a.port());
+  EXPECT_EQ(Sample(metrics, "cds_replay_store_up"), 1) << metrics;
+  EXPECT_EQ(Sample(metrics, "cds_replay_store_checks_since_start"), 2);
+  EXPECT_EQ(Fetch(a.port(), Get("/readyz")).result_int(), 200u);
 
   // The store hangs: calls are refused with 503 within the timeout, never accepted unchecked.
   pg.Pause();
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(Call(a.port(), tokens[2]), 503u);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  // ... and the instance says it is not ready, without naming the database.
+  Response ready = Fetch(a.port(), Get("/readyz"));
+  EXPECT_EQ(ready.result_int(), 503u);
+  EXPECT_EQ(ready.body(),
+            R"({"status":"replay store unavailable","replayStore":{"backend":"postgresql",)"
+            R"("state":"unavailable"}})");
+  EXPECT_EQ(Sample(Metrics(a.port()), "cds_replay_store_up"), 0);
+  EXPECT_GE(Sample(Metrics(a.port()), "cds_replay_store_unavailable_since_start"), 1);
   pg.Resume();
+  // Ready again with no call to it: the store reconnects on its own.
+  for (int i = 0; i < 100 && ready.result_int() != 200u; ++i) {
+    std::this_thread::sleep_for(100ms);
+    ready = Fetch(a.port(), Get("/readyz"));
+  }
+  EXPECT_EQ(ready.result_int(), 200u) << ready.body();
+  EXPECT_EQ(Sample(Metrics(a.port()), "cds_replay_store_up"), 1);
   unsigned status = 0;
   for (int i = 0; i < 50 && status != 200u; ++i) {
     std::this_thread::sleep_for(100ms);
@@ -298,6 +358,9 @@ TEST(PgReplayStoreServerTest, ATokenAcceptedByOneInstanceIsRefusedByAnother) {
   EXPECT_EQ(status, 200u) << b.Log();
   const std::string log = a.Log() + b.Log();
   EXPECT_NE(log.find("replay_store_unavailable"), std::string::npos);
+  EXPECT_NE(a.Log().find("replay store unavailable: calls with a JWT are answered 503"),
+            std::string::npos);
+  EXPECT_NE(a.Log().find("replay store available again"), std::string::npos);
   for (const std::string& token : tokens) {
     EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos) << "token logged";
   }
