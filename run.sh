@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev libjemalloc-dev nettle-dev libpq-dev openssl curl ca-certificates
+tools/ensure-deps.sh @build
 
 certs/make-dev-certs.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDS_BUILD_TESTS=OFF >/dev/null

@@ -12,8 +12,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 concurrency=${2:-16}
 
-tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev libjemalloc-dev nettle-dev libpq-dev openssl curl ca-certificates nodejs
+tools/ensure-deps.sh @build nodejs
 certs/make-dev-certs.sh
 if [[ ! -d tests/node/stress/node_modules || tests/node/stress/package-lock.json -nt tests/node/stress/node_modules ]]; then
   (cd tests/node/stress && npm ci --no-audit --no-fund --loglevel=error)

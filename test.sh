@@ -4,9 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev libjemalloc-dev nettle-dev libpq-dev openssl curl ca-certificates \
-  chromium testssl.sh python3 postgresql
+tools/ensure-deps.sh @build chromium testssl.sh python3 postgresql
 
 certs/make-dev-certs.sh
 

@@ -10,14 +10,12 @@
 # Prints the path of the server it built. The same code as ./run.sh's build/, which has neither
 # LTO nor a profile; docs/performance.md ("LTO and PGO") has what each gains. Takes ~8 minutes
 # on 2 cores. Later runs rebuild the instrumented server only where the sources changed, but
-# retrain and rebuild all of build-release/: make cannot see that a new profile changes every
-# object.
+# retrain and rebuild all of build-release/: the build tool cannot see that a new profile
+# changes every object.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tools/ensure-deps.sh g++ cmake make libboost1.81-dev libssl-dev rapidjson-dev libgtest-dev \
-  libgmock-dev libsqlite3-dev libbenchmark-dev libjemalloc-dev nettle-dev libpq-dev openssl curl \
-  ca-certificates wrk python3
+tools/ensure-deps.sh @build wrk python3
 certs/make-dev-certs.sh
 
 profile=$PWD/build-pgo/profile
