@@ -1,5 +1,8 @@
 #include "hooks/service_metrics.hpp"
 
+#include <initializer_list>
+#include <memory>
+
 namespace cds::hooks {
 
 namespace {
@@ -15,6 +18,25 @@ const std::vector<double>& StageBuckets() {
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
+}
+
+// A gauge read from a health snapshot at scrape time.
+template <typename Health>
+struct HealthGauge {
+  const char* name;
+  const char* help;
+  double (*value)(const Health&);
+};
+
+// Gauges that share one `read` (each scrape reads it once per gauge).
+template <typename Health>
+void AddHealthGauges(metrics::Registry& registry, std::function<Health()> read,
+                     std::initializer_list<HealthGauge<Health>> gauges) {
+  auto health = std::make_shared<std::function<Health()>>(std::move(read));
+  for (const HealthGauge<Health>& gauge : gauges) {
+    registry.AddCallbackGauge(gauge.name, gauge.help,
+                              [health, value = gauge.value] { return value((*health)()); });
+  }
 }
 
 }  // namespace
@@ -170,54 +192,50 @@ void ServiceMetrics::SetAuditQueueDepth(std::function<double()> read) {
 }
 
 void ServiceMetrics::SetAuditHealth(std::function<audit::AuditHealth()> read) {
-  auto health = std::make_shared<std::function<audit::AuditHealth()>>(std::move(read));
-  const auto gauge = [&](const char* name, const char* help, auto field) {
-    registry_.AddCallbackGauge(name, help,
-                               [health, field] { return static_cast<double>(field((*health)())); });
-  };
-  gauge("cds_audit_state",
+  using H = audit::AuditHealth;
+  AddHealthGauges<H>(
+      registry_, std::move(read),
+      {{"cds_audit_state",
         "Audit trail state: 0 ok, 1 spooling (fail open), 2 failing (calls answered 503).",
-        [](const audit::AuditHealth& h) { return static_cast<int>(h.state); });
-  gauge("cds_audit_spooled_records", "Audit records in the spool file, waiting for replay.",
-        [](const audit::AuditHealth& h) { return h.spooled_records; });
-  gauge("cds_audit_spool_bytes", "Size of the audit spool file in bytes.",
-        [](const audit::AuditHealth& h) { return h.spool_bytes; });
-  gauge("cds_audit_spooled_records_since_start", "Audit records written to the spool since start.",
-        [](const audit::AuditHealth& h) { return h.spooled_total; });
-  gauge("cds_audit_replayed_records_since_start",
+        [](const H& h) -> double { return static_cast<int>(h.state); }},
+       {"cds_audit_spooled_records", "Audit records in the spool file, waiting for replay.",
+        [](const H& h) -> double { return h.spooled_records; }},
+       {"cds_audit_spool_bytes", "Size of the audit spool file in bytes.",
+        [](const H& h) -> double { return h.spool_bytes; }},
+       {"cds_audit_spooled_records_since_start", "Audit records written to the spool since start.",
+        [](const H& h) -> double { return h.spooled_total; }},
+       {"cds_audit_replayed_records_since_start",
         "Audit records replayed from the spool into the store since start.",
-        [](const audit::AuditHealth& h) { return h.replayed_total; });
-  gauge("cds_audit_refused_records_since_start",
+        [](const H& h) -> double { return h.replayed_total; }},
+       {"cds_audit_refused_records_since_start",
         "Audit records refused by a full or failing spool (their calls answered 503).",
-        [](const audit::AuditHealth& h) { return h.spool_refused; });
-  gauge("cds_audit_commit_failures_since_start", "Failed commits of the audit store since start.",
-        [](const audit::AuditHealth& h) { return h.commit_failures; });
+        [](const H& h) -> double { return h.spool_refused; }},
+       {"cds_audit_commit_failures_since_start", "Failed commits of the audit store since start.",
+        [](const H& h) -> double { return h.commit_failures; }}});
 }
 
 void ServiceMetrics::SetReplayStoreHealth(std::function<auth::ReplayStoreHealth()> read) {
-  auto health = std::make_shared<std::function<auth::ReplayStoreHealth()>>(std::move(read));
-  const auto gauge = [&](const char* name, const char* help, auto field) {
-    registry_.AddCallbackGauge(name, help,
-                               [health, field] { return static_cast<double>(field((*health)())); });
-  };
-  gauge("cds_replay_store_up",
+  using H = auth::ReplayStoreHealth;
+  AddHealthGauges<H>(
+      registry_, std::move(read),
+      {{"cds_replay_store_up",
         "1 while the jti replay store answers; 0 while a shared store does not (calls with a JWT "
         "are answered 503).",
-        [](const auth::ReplayStoreHealth& h) { return h.available ? 1 : 0; });
-  gauge("cds_replay_store_entries", "Token ids the in-memory replay store remembers now.",
-        [](const auth::ReplayStoreHealth& h) { return h.entries; });
-  gauge("cds_replay_store_checks_since_start",
+        [](const H& h) -> double { return h.available ? 1 : 0; }},
+       {"cds_replay_store_entries", "Token ids the in-memory replay store remembers now.",
+        [](const H& h) -> double { return h.entries; }},
+       {"cds_replay_store_checks_since_start",
         "Token ids the shared replay store answered (fresh or replayed) since start.",
-        [](const auth::ReplayStoreHealth& h) { return h.checks; });
-  gauge("cds_replay_store_round_trips_since_start",
+        [](const H& h) -> double { return h.checks; }},
+       {"cds_replay_store_round_trips_since_start",
         "Round trips to the shared replay store that answered checks since start (one per batch).",
-        [](const auth::ReplayStoreHealth& h) { return h.round_trips; });
-  gauge("cds_replay_store_unavailable_since_start",
+        [](const H& h) -> double { return h.round_trips; }},
+       {"cds_replay_store_unavailable_since_start",
         "Checks the shared replay store could not answer in time since start (calls answered 503).",
-        [](const auth::ReplayStoreHealth& h) { return h.unavailable; });
-  gauge("cds_replay_store_purged_since_start",
+        [](const H& h) -> double { return h.unavailable; }},
+       {"cds_replay_store_purged_since_start",
         "Expired token ids this instance deleted from the shared replay store since start.",
-        [](const auth::ReplayStoreHealth& h) { return h.purged; });
+        [](const H& h) -> double { return h.purged; }}});
 }
 
 void ServiceMetrics::SetOpenConnections(std::function<double()> read) {
