@@ -14,8 +14,9 @@
 //   batch, not per call.
 // - expired rows are deleted every `purge_interval` by whichever instance gets there.
 // - fail closed: a check the store cannot answer within `timeout` (server down, hanging,
-//   refusing) is answered kUnavailable (the call gets 503); the connection is dropped and made
-//   again on the next batch, at most once per `reconnect_interval`.
+//   refusing) is answered kUnavailable (the call gets 503); the connection is dropped and the
+//   worker makes it again, with or without checks waiting, at most once per
+//   `reconnect_interval`. Health() says whether the store answers (/readyz, the metrics).
 //
 // Completions are posted to `executor` (a server I/O thread), never run on the worker.
 #pragma once
